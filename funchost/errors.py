@@ -1,0 +1,67 @@
+"""The one error hierarchy of funchost.
+
+Every error a user can cause derives from :class:`FunchostError`. Each message says what was given,
+what was expected and how to fix it, naming the file, function and setting involved::
+
+    FunchostError
+    ├── ConfigurationError            bad project input, found before anything runs (exit code 2)
+    │   ├── AppLoadError              function_app.py / function.json cannot be imported or indexed
+    │   ├── FunctionDefinitionError   one function's decorators, bindings or signature are wrong
+    │   ├── HostJsonError             host.json is not valid JSON or has an invalid value
+    │   ├── SettingsError             local.settings.json is unusable (encrypted, malformed)
+    │   ├── ConnectionSettingError    a binding names a connection setting that is not set anywhere
+    │   └── ScheduleError             a timer's NCRONTAB / cron expression cannot be parsed
+    ├── StartupError                  the host could not start (port in use, listener failed)
+    └── InvocationError               raised inside the host when a function fails (wraps the user's error)
+        └── FunctionTimeoutError      the invocation ran past host.json functionTimeout
+"""
+
+from __future__ import annotations
+
+
+class FunchostError(Exception):
+    """Base class of every error funchost raises on purpose."""
+
+
+class ConfigurationError(FunchostError):
+    """The project (code, host.json, settings) is wrong; nothing was started."""
+
+
+class AppLoadError(ConfigurationError):
+    """The app file could not be imported or contains no (or several) function apps."""
+
+
+class FunctionDefinitionError(ConfigurationError):
+    """A function's bindings or Python signature are inconsistent."""
+
+    def __init__(self, function_name: str, problem: str, fix: str) -> None:
+        self.function_name = function_name
+        super().__init__(f"Function '{function_name}': {problem}. Fix: {fix}")
+
+
+class HostJsonError(ConfigurationError):
+    """host.json is malformed or carries an invalid value."""
+
+
+class SettingsError(ConfigurationError):
+    """local.settings.json is malformed or unusable."""
+
+
+class ConnectionSettingError(ConfigurationError):
+    """A binding refers to a connection setting that is not defined."""
+
+
+class ScheduleError(ConfigurationError):
+    """A timer schedule is not a valid NCRONTAB or cron expression."""
+
+
+class StartupError(FunchostError):
+    """The host could not start (for example the port is already in use)."""
+
+
+class InvocationError(FunchostError):
+    """A function invocation failed; ``__cause__`` holds the user's exception."""
+
+
+class FunctionTimeoutError(InvocationError):
+    """The invocation exceeded host.json ``functionTimeout``."""

@@ -1,0 +1,41 @@
+"""Turning an exception raised while importing user code into an `AppLoadError` that points at file:line."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from funchost.errors import AppLoadError
+
+
+def describe_import_failure(exc: BaseException, script_file: Path) -> AppLoadError:
+    """Name the user's file and line (the deepest frame inside the app folder) and suggest the fix."""
+    if isinstance(exc, SyntaxError):
+        where = f"{exc.filename or script_file}:{exc.lineno}"
+        if exc.offset:
+            where += f":{exc.offset}"
+        line = (exc.text or "").rstrip()
+        pointer = f"\n    {line}" if line else ""
+        return AppLoadError(f"{where}: syntax error: {exc.msg}{pointer}\nFix: correct the syntax and start again")
+    root = script_file.parent.resolve()
+    frames = traceback.extract_tb(exc.__traceback__)
+    user_frames = [f for f in frames if _is_under(Path(f.filename), root)]
+    frame = user_frames[-1] if user_frames else (frames[-1] if frames else None)
+    where = f"{frame.filename}:{frame.lineno}" if frame else str(script_file)
+    message = f"{where}: importing {script_file.name} failed: {type(exc).__name__}: {exc}"
+    if isinstance(exc, ModuleNotFoundError):
+        message += (
+            f"\nFix: add the package that provides '{exc.name}' to requirements.txt and install it "
+            "into the environment funchost runs in (pip install -r requirements.txt)"
+        )
+    else:
+        message += "\nFix: the error was raised by the app's own code while it was being imported"
+    return AppLoadError(message)
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError):
+        return False
+    return True
