@@ -1,0 +1,198 @@
+"""Running one function: argument binding, sync-in-threadpool / async-on-loop, timeout, retries, metrics, logs.
+
+`FunctionInvoker.invoke(inputs)` takes already-converted input values by binding name and returns the
+output values by binding name (`$return` for the return value). Triggers convert payloads to and from
+`azure.functions` types; this module only runs the function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from funchost.bindings.context import InvocationContext, Out, RetryContext
+from funchost.errors import FunctionTimeoutError, InvocationError
+from funchost.logcontext import current_invocation
+from funchost.metadata.indexing import IndexedFunction
+from funchost.metadata.signature import CONTEXT_PARAMETER
+from funchost.metadata.spec import Direction, RetryPolicy
+from funchost.metrics import HostMetrics
+
+logger = logging.getLogger("funchost.invocation")
+
+
+def threadpool_size(env: Mapping[str, str] | None = None) -> int | None:
+    """`PYTHON_THREADPOOL_THREAD_COUNT` (min 1) or None for Python's default, as the Python worker does."""
+    env = os.environ if env is None else env
+    raw = env.get("PYTHON_THREADPOOL_THREAD_COUNT")
+    if not raw:
+        return None
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        logger.warning("PYTHON_THREADPOOL_THREAD_COUNT=%r is not a number; using Python's default", raw)
+        return None
+
+
+class InFlight:
+    """Counts running invocations so shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, grace_seconds: float | None) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace_seconds)
+        except TimeoutError:
+            return False
+        return True
+
+
+class FunctionInvoker:
+    """Invokes one indexed function; one instance per function, shared by every trigger delivery."""
+
+    def __init__(
+        self,
+        indexed: IndexedFunction,
+        *,
+        executor: ThreadPoolExecutor,
+        timeout: float | None,
+        metrics: HostMetrics,
+        in_flight: InFlight,
+        function_directory: str,
+    ) -> None:
+        self.spec = indexed.spec
+        self.name = indexed.spec.name
+        self._callable = indexed.callable
+        self._executor = executor
+        self._timeout = timeout
+        self._metrics = metrics
+        self._in_flight = in_flight
+        self._directory = function_directory
+        self.is_async = inspect.iscoroutinefunction(indexed.callable)
+        parameters = inspect.signature(indexed.callable).parameters
+        self._wants_context = CONTEXT_PARAMETER in parameters and CONTEXT_PARAMETER not in {
+            b.name for b in self.spec.bindings
+        }
+        self._out_names = tuple(
+            b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.name != "$return"
+        )
+        self._has_return = any(b.name == "$return" for b in self.spec.bindings)
+        self._params = tuple(parameters)
+        self._function_log = logging.getLogger(f"Function.{self.name}")
+        metrics.register_function(self.name)
+
+    async def invoke(
+        self,
+        inputs: Mapping[str, Any],
+        *,
+        retry_context: RetryContext | None = None,
+        invocation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Run the function once; raise `InvocationError` (cause chained) or `FunctionTimeoutError` on failure."""
+        invocation_id = invocation_id or str(uuid.uuid4())
+        outs = {name: Out[Any]() for name in self._out_names}
+        args = self._arguments(inputs, outs, invocation_id, retry_context or RetryContext(0, 0, None))
+        token = current_invocation.set((self.name, invocation_id))
+        labels_in_flight = self._metrics.in_flight.labels(self.name)
+        labels_in_flight.inc()
+        self._in_flight.enter()
+        started = time.perf_counter()
+        outcome = "failure"
+        try:
+            result = await self._call(args)
+            outcome = "success"
+        except TimeoutError:
+            outcome = "timeout"
+            self._function_log.error("Timeout value of %s exceeded by function '%s'", self._timeout, self.name)
+            raise FunctionTimeoutError(
+                f"Function '{self.name}' ran longer than functionTimeout ({self._timeout} s) and was abandoned. "
+                "Fix: make it faster or raise functionTimeout in host.json"
+            ) from None
+        except Exception as exc:
+            self._function_log.exception("Executed '%s' (Failed, Id=%s): %s", self.name, invocation_id, exc)
+            raise InvocationError(f"Function '{self.name}' failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            elapsed = time.perf_counter() - started
+            self._metrics.duration.labels(self.name).observe(elapsed)
+            self._metrics.invocations.labels(self.name, outcome).inc()
+            labels_in_flight.dec()
+            self._in_flight.leave()
+            current_invocation.reset(token)
+        outputs: dict[str, Any] = {name: out.get() for name, out in outs.items()}
+        if result is not None:
+            if not self._has_return:
+                raise InvocationError(
+                    f"Function '{self.name}' returned a value but has no '$return' output binding. Fix: return None, "
+                    "or declare an output binding for the return value"
+                )
+            outputs["$return"] = result
+        return outputs
+
+    async def invoke_with_retries(
+        self, make_inputs: Callable[[], Mapping[str, Any]], policy: RetryPolicy | None
+    ) -> dict[str, Any]:
+        """Apply the function's retry policy (timer, Kafka): retry after the policy's delay, then give up."""
+        attempt = 0
+        max_count = policy.max_retry_count if policy else 0
+        last_error: BaseException | None = None
+        while True:
+            try:
+                return await self.invoke(make_inputs(), retry_context=RetryContext(attempt, max_count, last_error))
+            except InvocationError as exc:
+                last_error = exc.__cause__ or exc
+                if policy is None or (policy.max_retry_count != -1 and attempt >= policy.max_retry_count):
+                    raise
+                attempt += 1
+                delay = policy.delay_before(attempt)
+                self._metrics.retries.labels(self.name).inc()
+                logger.warning(
+                    "Function '%s' failed; retry %d of %s in %.1f s (%s)",
+                    self.name,
+                    attempt,
+                    "unlimited" if policy.max_retry_count == -1 else policy.max_retry_count,
+                    delay,
+                    policy.strategy,
+                )
+                await asyncio.sleep(delay)
+
+    def _arguments(
+        self, inputs: Mapping[str, Any], outs: Mapping[str, Out[Any]], invocation_id: str, retry: RetryContext
+    ) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        for name in self._params:
+            if name in outs:
+                args[name] = outs[name]
+            elif name in inputs:
+                args[name] = inputs[name]
+            elif name == CONTEXT_PARAMETER and self._wants_context:
+                args[name] = InvocationContext(invocation_id, self.name, self._directory, retry)
+        return args
+
+    async def _call(self, args: dict[str, Any]) -> Any:
+        if self.is_async:
+            return await asyncio.wait_for(self._callable(**args), self._timeout)
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, self._callable, **args)
+        # A sync function that overruns cannot be killed; its thread finishes on its own after we give up on it.
+        return await asyncio.wait_for(loop.run_in_executor(self._executor, call), self._timeout)

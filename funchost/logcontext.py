@@ -1,0 +1,37 @@
+"""Log lines that carry the function name and invocation id, also from user code running in threads."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+
+current_invocation: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "funchost_invocation", default=None
+)
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s%(invocation)s: %(message)s"
+
+
+class InvocationFilter(logging.Filter):
+    """Adds `function` / `invocation_id` attributes and a ready-made `invocation` suffix to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = current_invocation.get()
+        record.function, record.invocation_id = current if current else ("", "")
+        record.invocation = f" [{current[0]} {current[1]}]" if current else ""
+        return True
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Console logging for the host process; the filter sits on the handler so user loggers get it too."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_funchost", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._funchost = True  # type: ignore[attr-defined]
+    handler.addFilter(InvocationFilter())
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(handler)
+    root.setLevel(level)
