@@ -7,7 +7,7 @@ used, so a template and the code that fills it cannot silently drift apart.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -30,15 +30,15 @@ def read_template(relative: str) -> str:
         raise FileNotFoundError(f"funchost template file {path} is missing; the installation is incomplete") from None
 
 
-def render(text: str, values: Mapping[str, str]) -> str:
+def render(text: str, values: Mapping[str, str], *, optional: Collection[str] = ()) -> str:
     """Replace each ``{{key}}`` in ``text`` with ``values[key]``.
 
     Raises ``ValueError`` (a bug in funchost, not in the user's input) when a placeholder has no value or a value
-    has no placeholder.
+    not named in ``optional`` has no placeholder.
     """
     used = set(_PLACEHOLDER.findall(text))
     missing = sorted(used - values.keys())
-    unused = sorted(values.keys() - used)
+    unused = sorted(values.keys() - used - set(optional))
     if missing or unused:
         raise ValueError(f"template placeholders do not match: missing values {missing}, unused values {unused}")
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)

@@ -1,0 +1,1 @@
+"""The `funchost` command line: init, new, templates, start, functions."""

@@ -1,0 +1,43 @@
+"""`funchost functions list [--json]`: the indexed metadata in Azure's function.json shape.
+
+The JSON document is what the scale controller and the manifest generator read; they never import the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("functions", help="inspect the app's functions")
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="list functions and their bindings")
+    listing.add_argument("--json", action="store_true", help="print the metadata document (function.json shape)")
+    listing.add_argument("--script-root", help="the app folder (default: current folder)")
+    listing.set_defaults(handler=run_list)
+
+
+def metadata_document(app: LoadedApp) -> dict[str, Any]:
+    return {
+        "scriptRoot": str(app.script_root),
+        "routePrefix": app.host_config.route_prefix,
+        "functions": [f.spec.to_metadata() for f in app.functions],
+    }
+
+
+def run_list(args: argparse.Namespace) -> int:
+    app = load_app(resolve_script_root(args.script_root))
+    if args.json:
+        json.dump(metadata_document(app), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    for indexed in app.functions:
+        spec = indexed.spec
+        others = ", ".join(f"{b.name}:{b.type}({b.direction.value})" for b in spec.bindings if b is not spec.trigger)
+        print(f"{spec.name}\t{spec.trigger.type}\t{others}")
+    return 0

@@ -1,0 +1,66 @@
+"""`funchost start`: load the app, print its functions as `func start` does, run the host until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from funchost.host import Host, bind_socket
+from funchost.logcontext import configure_logging
+from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
+from funchost.metadata.binding_settings import HttpTriggerSettings
+
+DEFAULT_PORT = 7071
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("start", help="run the function app in this folder")
+    parser.add_argument("--port", "-p", type=int, help="HTTP port (default: local.settings.json Host.LocalHttpPort, 7071)")
+    parser.add_argument("--host", default=os.environ.get("FUNCHOST_ADDRESS", "0.0.0.0"), help="address to bind")
+    parser.add_argument("--script-root", help="the app folder (default: AzureWebJobsScriptRoot or the current folder)")
+    parser.add_argument("--functions", help="comma-separated names: run only these functions")
+    parser.add_argument(
+        "--grace-period",
+        type=float,
+        default=float(os.environ.get("FUNCHOST_GRACE_PERIOD", "30")),
+        help="seconds in-flight work may take to finish after SIGTERM (default 30)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = resolve_script_root(args.script_root)
+    only = [n.strip() for n in args.functions.split(",") if n.strip()] if args.functions else None
+    app = load_app(root, only=only)
+    configure_logging(app.host_config.log_level_for("Host"))
+    _apply_log_levels(app)
+    port = args.port or int(app.local_settings.host.get("LocalHttpPort") or DEFAULT_PORT)
+    sock = bind_socket(args.host, port)  # fail fast, before listeners start, if the port is taken
+    host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
+    print_functions(app, args.host, port)
+    return asyncio.run(host.serve(sock))
+
+
+def _apply_log_levels(app: LoadedApp) -> None:
+    for indexed in app.functions:
+        category = f"Function.{indexed.spec.name}"
+        logging.getLogger(category).setLevel(app.host_config.log_level_for(category))
+
+
+def print_functions(app: LoadedApp, address: str, port: int) -> None:
+    shown = "localhost" if address in ("0.0.0.0", "::", "") else address
+    prefix = f"/{app.host_config.route_prefix}" if app.host_config.route_prefix else ""
+    lines = ["", "Functions:", ""]
+    for indexed in app.functions:
+        spec = indexed.spec
+        settings = app.settings[spec.name][spec.trigger.name]
+        if isinstance(settings, HttpTriggerSettings):
+            methods = ",".join(settings.methods) if settings.methods else "GET,POST,PUT,DELETE,HEAD,PATCH,OPTIONS"
+            lines.append(f"\t{spec.name}: [{methods}] http://{shown}:{port}{prefix}/{settings.route}")
+        else:
+            lines.append(f"\t{spec.name}: {spec.trigger.type}")
+        lines.append("")
+    print("\n".join(lines), file=sys.stdout, flush=True)

@@ -1,0 +1,74 @@
+"""host.json: defaults, validation with positions, and AzureFunctionsJobHost__* overrides."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from funchost.errors import HostJsonError
+from funchost.metadata.host_config import load_host_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "host.json").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_defaults_without_host_json(tmp_path: Path) -> None:
+    config = load_host_config(tmp_path, env={})
+    assert config.function_timeout == 1800 and config.route_prefix == "api" and config.functions is None
+    assert config.max_request_body_size == 100 * 1024 * 1024
+    assert config.log_level_for("Function.x") == logging.INFO
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        '{"version": "2.0", "functionTimeout": "00:00:05", "functions": ["a"],'
+        ' "extensions": {"http": {"routePrefix": ""}, "queues": {"batchSize": 8}},'
+        ' "logging": {"logLevel": {"default": "Warning", "Function.a": "Debug", "Function.a.User": "Error"}}}',
+    )
+    config = load_host_config(root, env={})
+    assert config.function_timeout == 5 and config.route_prefix == "" and config.functions == ("a",)
+    assert config.extension("Queues") == {"batchSize": 8}
+    assert config.log_level_for("Function.a") == logging.DEBUG
+    assert config.log_level_for("Function.a.User") == logging.ERROR
+    assert config.log_level_for("Host.Results") == logging.WARNING
+
+
+def test_unlimited_timeout(tmp_path: Path) -> None:
+    assert load_host_config(write(tmp_path, '{"version": "2.0", "functionTimeout": "-1"}'), env={}).function_timeout is None
+
+
+def test_env_overrides_nested_keys_case_insensitively_and_lists(tmp_path: Path) -> None:
+    root = write(tmp_path, '{"version": "2.0", "extensions": {"http": {"routePrefix": "api"}}}')
+    env = {
+        "AzureFunctionsJobHost__extensions__HTTP__routeprefix": "v1",
+        "AzureFunctionsJobHost__functionTimeout": "00:02:00",
+        "AzureFunctionsJobHost__functions__1": "b",
+        "AzureFunctionsJobHost__functions__0": "a",
+    }
+    config = load_host_config(root, env=env)
+    assert config.route_prefix == "v1" and config.function_timeout == 120 and config.functions == ("a", "b")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"version": "2.0",\n  "functionTimeout": "00:05:00",,\n}', "line 2, column 33"),
+        ('{"version": "1.0"}', "'version' is \"1.0\""),
+        ("{}", "'version' is null"),
+        ('{"version": "2.0", "functionTimeout": "five minutes"}', "functionTimeout 'five minutes' is not a TimeSpan"),
+        ('{"version": "2.0", "functionTimeout": "00:00:00"}', "below the minimum"),
+        ('{"version": "2.0", "functions": "a"}', "'functions' must be a list"),
+        ('{"version": "2.0", "logging": {"logLevel": {"default": "Loud"}}}', "logging.logLevel.default is 'Loud'"),
+        ('{"version": "2.0", "extensions": {"http": {"routePrefix": 5}}}', "routePrefix must be a string"),
+        ("[1]", "must be a JSON object"),
+    ],
+)
+def test_invalid_host_json_names_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(HostJsonError) as info:
+        load_host_config(write(tmp_path, text), env={})
+    assert message in str(info.value) and "host.json" in str(info.value)
