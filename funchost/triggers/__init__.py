@@ -1,0 +1,1 @@
+"""Trigger listeners, one module per trigger type."""
