@@ -21,7 +21,11 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     new.add_argument("--name", "-n", required=True, help="the new function's name")
     new.add_argument("--script-root", default=".", help="the app folder (default: current folder)")
     new.add_argument(
-        "--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="template parameter, e.g. -p queue_name=orders (repeatable)",
     )
     new.set_defaults(handler=run_new)
@@ -36,7 +40,7 @@ def run_init(args: argparse.Namespace) -> int:
         print(f"Writing {path}")
     for path in result.skipped:
         print(f"{path} already exists. Skipped!")
-    print(f"\nNext: cd {result.directory} && funchost new --template \"HTTP trigger\" --name hello && funchost start")
+    print(f'\nNext: cd {result.directory} && funchost new --template "HTTP trigger" --name hello && funchost start')
     return 0
 
 
@@ -48,7 +52,7 @@ def run_new(args: argparse.Namespace) -> int:
             raise ConfigurationError(f"--param '{item}' is not KEY=VALUE. Fix: e.g. --param queue_name=orders")
         params[key] = value
     result = new_function(Path(args.script_root), args.template, args.name, params)
-    print(f"The function \"{result.function_name}\" was created from \"{result.template}\" in {result.app_file}")
+    print(f'The function "{result.function_name}" was created from "{result.template}" in {result.app_file}')
     for name, value in result.settings_added.items():
         print(f"Added app setting {name}={value!r} to {result.settings_file}")
     for note in result.notes:

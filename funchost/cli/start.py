@@ -18,7 +18,9 @@ DEFAULT_PORT = 7071
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("start", help="run the function app in this folder")
-    parser.add_argument("--port", "-p", type=int, help="HTTP port (default: local.settings.json Host.LocalHttpPort, 7071)")
+    parser.add_argument(
+        "--port", "-p", type=int, help="HTTP port (default: local.settings.json Host.LocalHttpPort, 7071)"
+    )
     parser.add_argument("--host", default=os.environ.get("FUNCHOST_ADDRESS", "0.0.0.0"), help="address to bind")
     parser.add_argument("--script-root", help="the app folder (default: AzureWebJobsScriptRoot or the current folder)")
     parser.add_argument("--functions", help="comma-separated names: run only these functions")

@@ -76,7 +76,7 @@ def _check_unique(script_root: Path, functions: list[IndexedFunction]) -> None:
         if key in seen:
             raise AppLoadError(
                 f"{script_root}: two functions are named '{indexed.spec.name}' (function names are case-insensitive). "
-                "Fix: rename one, e.g. with @app.function_name(\"...\")"
+                'Fix: rename one, e.g. with @app.function_name("...")'
             )
         seen[key] = indexed.spec.name
 
@@ -91,7 +91,7 @@ def _select(functions: list[IndexedFunction], only: Sequence[str] | None, script
         names = ", ".join(f.spec.name for f in functions)
         raise ConfigurationError(
             f"{script_root}: the function list to run names {missing}, which are not functions of this app "
-            f"(functions: {names}). Fix: correct --functions, host.json \"functions\" "
+            f'(functions: {names}). Fix: correct --functions, host.json "functions" '
             "or AzureFunctionsJobHost__functions__N"
         )
     return [f for f in functions if f.spec.name.casefold() in wanted]

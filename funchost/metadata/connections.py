@@ -94,8 +94,8 @@ def storage_connection(
     raise ConnectionSettingError(
         f"{where} uses connection '{setting_name}', but no app setting '{setting_name}' (or "
         f"'{setting_name}__{service}ServiceUri') is set. "
-        f"Fix: add \"{setting_name}\": \"<connection string>\" to Values "
-        "in local.settings.json (\"UseDevelopmentStorage=true\" for Azurite) or set the environment variable"
+        f'Fix: add "{setting_name}": "<connection string>" to Values '
+        'in local.settings.json ("UseDevelopmentStorage=true" for Azurite) or set the environment variable'
     )
 
 
@@ -105,6 +105,6 @@ def required_setting(name: str, *, where: str, property_name: str, env: Mapping[
     if not value:
         raise ConnectionSettingError(
             f"{where} sets {property_name}='{name}', but app setting '{name}' is not set. Fix: add "
-            f"\"{name}\": \"<connection string>\" to Values in local.settings.json or set the environment variable"
+            f'"{name}": "<connection string>" to Values in local.settings.json or set the environment variable'
         )
     return value

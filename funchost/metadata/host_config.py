@@ -120,7 +120,7 @@ def _interpret(path: Path | None, raw: dict[str, Any]) -> HostConfig:
     if str(version) != "2.0":
         raise HostJsonError(
             f"{where}: 'version' is {json.dumps(version)}; funchost runs Functions host version 2.0 apps. "
-            "Fix: set \"version\": \"2.0\""
+            'Fix: set "version": "2.0"'
         )
     return HostConfig(
         path=path,
@@ -141,7 +141,7 @@ def _function_timeout(where: str, value: Any) -> float | None:
     try:
         seconds = parse_timespan(str(value))
     except ValueError as exc:
-        raise HostJsonError(f"{where}: functionTimeout {exc}; use \"-1\" for no limit") from None
+        raise HostJsonError(f'{where}: functionTimeout {exc}; use "-1" for no limit') from None
     if seconds < 1:
         raise HostJsonError(f"{where}: functionTimeout '{value}' is below the minimum of 00:00:01")
     return seconds

@@ -74,7 +74,7 @@ def index_v2(script_root: Path, env: Mapping[str, str]) -> list[IndexedFunction]
     if not functions:
         raise AppLoadError(
             f"{script_file}: the function app '{app_name}' has no functions. Fix: decorate at least one function, "
-            "e.g. @app.route(route=\"hello\")"
+            'e.g. @app.route(route="hello")'
         )
     return [_from_library_function(f, script_name) for f in functions]
 

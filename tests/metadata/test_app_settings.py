@@ -17,8 +17,15 @@ def write(tmp_path: Path, doc: object) -> Path:
 
 
 def test_values_are_exported_but_real_env_wins(tmp_path: Path) -> None:
-    root = write(tmp_path, {"IsEncrypted": False, "Values": {"A": "from-file", "B": "b", "N": 3, "F": True},
-                            "Host": {"LocalHttpPort": 7072}, "ConnectionStrings": {"Db": {"ConnectionString": "x"}}})
+    root = write(
+        tmp_path,
+        {
+            "IsEncrypted": False,
+            "Values": {"A": "from-file", "B": "b", "N": 3, "F": True},
+            "Host": {"LocalHttpPort": 7072},
+            "ConnectionStrings": {"Db": {"ConnectionString": "x"}},
+        },
+    )
     settings = load_local_settings(root)
     env = {"A": "from-env"}
     exported = apply_to_environment(settings, env)

@@ -39,7 +39,10 @@ def test_values_are_read(tmp_path: Path) -> None:
 
 
 def test_unlimited_timeout(tmp_path: Path) -> None:
-    assert load_host_config(write(tmp_path, '{"version": "2.0", "functionTimeout": "-1"}'), env={}).function_timeout is None
+    assert (
+        load_host_config(write(tmp_path, '{"version": "2.0", "functionTimeout": "-1"}'), env={}).function_timeout
+        is None
+    )
 
 
 def test_env_overrides_nested_keys_case_insensitively_and_lists(tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
             "binding 'req' (httpTrigger) has no parameter of that name",
         ),
         (
-            "@app.route(route='a')\n@app.queue_output(arg_name='out', queue_name='q', connection='AzureWebJobsStorage')\n"
+            "@app.route(route='a')\n"
+            "@app.queue_output(arg_name='out', queue_name='q', connection='AzureWebJobsStorage')\n"
             "def f(req: func.HttpRequest, out: str) -> func.HttpResponse: ...\n",
             "parameter 'out' is an output binding (queue) but is not annotated func.Out[T]",
         ),
@@ -39,7 +40,9 @@ HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
 )
 def test_definition_errors_name_function_and_fix(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(FunctionDefinitionError) as info:
-        load_app(write_app(tmp_path / "app", HEADER + body, settings={"AzureWebJobsStorage": "UseDevelopmentStorage=true"}))
+        load_app(
+            write_app(tmp_path / "app", HEADER + body, settings={"AzureWebJobsStorage": "UseDevelopmentStorage=true"})
+        )
     assert str(info.value).startswith("Function 'f': ") and message in str(info.value) and "Fix:" in str(info.value)
 
 
@@ -48,10 +51,11 @@ def test_context_parameter_and_out_binding_are_accepted(tmp_path: Path) -> None:
         "@app.route(route='a')\n@app.queue_output(arg_name='out', queue_name='%QNAME%', connection='Store')\n"
         "def f(req: func.HttpRequest, out: func.Out[str], context: func.Context) -> func.HttpResponse: ...\n"
     )
-    app = load_app(write_app(tmp_path / "ok", HEADER + body, settings={"Store": "UseDevelopmentStorage=true",
-                                                                       "QNAME": "Orders"}))
+    app = load_app(
+        write_app(tmp_path / "ok", HEADER + body, settings={"Store": "UseDevelopmentStorage=true", "QNAME": "Orders"})
+    )
     out = app.settings["f"]["out"]
-    assert getattr(out, "queue_name") == "orders"  # %setting% resolved; queue names are lower-case
+    assert out.queue_name == "orders"  # %setting% resolved; queue names are lower-case
 
 
 def test_missing_connection_setting_names_it_and_where_to_set_it(tmp_path: Path) -> None:

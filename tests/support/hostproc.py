@@ -38,12 +38,22 @@ class HostProcess:
         self.script_root = script_root
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._log = tempfile.NamedTemporaryFile(prefix="funchost-", suffix=".log", delete=False)  # noqa: SIM115
+        self._log = tempfile.NamedTemporaryFile(prefix="funchost-", suffix=".log", delete=False)
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
         full_env.update(env or {})
         full_env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "funchost.cli.main", "start", "--host", "127.0.0.1", "--port", str(self.port), *args],
+            [
+                sys.executable,
+                "-m",
+                "funchost.cli.main",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *args,
+            ],
             cwd=script_root,
             env=full_env,
             stdout=self._log,
@@ -92,7 +102,9 @@ class HostProcess:
         self.close()
 
 
-def run_cli(args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(

@@ -1,0 +1,212 @@
+"""The host lifecycle: startup → run → graceful shutdown.
+
+Startup binds the port (a clear error if taken), builds one invoker per function, one listener per
+non-HTTP trigger and the Starlette app, then starts uvicorn and the listeners. SIGTERM/SIGINT stop intake
+(readiness turns 503, listeners stop fetching, uvicorn stops accepting), let in-flight work finish within
+the grace period, settle, close clients, and return exit code 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import re
+import signal
+import socket
+import time
+import uuid
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import uvicorn
+
+from funchost import __version__
+from funchost.errors import StartupError
+from funchost.http.app import build_http_app
+from funchost.http.keys import KeyStore
+from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
+from funchost.metadata.app_loader import LoadedApp
+from funchost.metrics import HostMetrics
+from funchost.triggers.base import Listener, ListenerContext, listener_class
+
+logger = logging.getLogger("funchost.host")
+DEFAULT_GRACE_SECONDS = 30.0
+
+
+def host_id(app: LoadedApp) -> str:
+    """`AzureFunctionsWebHost__hostid` or the app folder's name, lower-case, at most 32 characters (as Azure)."""
+    explicit = os.environ.get("AzureFunctionsWebHost__hostid") or os.environ.get("AzureFunctionsWebHost__hostId")
+    raw = explicit or app.script_root.name or "funchost"
+    return re.sub(r"[^a-z0-9-]", "-", raw.lower())[:32].strip("-") or "funchost"
+
+
+def bind_socket(address: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((address, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"port {port} on {address} is already in use (another funchost or func start?). "
+                "Fix: stop that process or choose another port with --port"
+            ) from None
+        raise StartupError(f"cannot listen on {address}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the host owns SIGTERM/SIGINT and the shutdown order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class Host:
+    def __init__(
+        self,
+        app: LoadedApp,
+        *,
+        address: str = "0.0.0.0",
+        port: int = 7071,
+        grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    ) -> None:
+        self.app = app
+        self.address = address
+        self.port = port
+        self.grace_seconds = grace_seconds
+        self.instance_id = uuid.uuid4().hex
+        self.state = "Initialized"
+        self.started_at = time.time()
+        self.version = __version__
+        self.metrics = HostMetrics()
+        self.in_flight = InFlight()
+        self.executor = ThreadPoolExecutor(max_workers=threadpool_size(), thread_name_prefix="funchost-sync")
+        self.invokers = {
+            f.spec.name: FunctionInvoker(
+                f,
+                executor=self.executor,
+                timeout=app.host_config.function_timeout,
+                metrics=self.metrics,
+                in_flight=self.in_flight,
+                function_directory=str(app.script_root),
+            )
+            for f in app.functions
+        }
+        self.listeners: dict[str, Listener] = {}
+        hid = host_id(app)
+        for indexed in app.functions:
+            spec = indexed.spec
+            if spec.is_http:
+                continue
+            cls = listener_class(spec.trigger.type, spec.name)
+            context = ListenerContext(
+                app=app,
+                invoker=self.invokers[spec.name],
+                settings=app.settings[spec.name][spec.trigger.name],
+                all_settings=app.settings[spec.name],
+                metrics=self.metrics,
+                host_id=hid,
+            )
+            self.listeners[spec.name] = cls(context)
+        self.keys = KeyStore.load(app.script_root, [f.spec.name for f in app.functions])
+        self.http_app = build_http_app(
+            app, self.invokers, keys=self.keys, metrics=self.metrics, status=self, manual_trigger=self.trigger_manually
+        )
+        self._stop = asyncio.Event()
+        self._listeners_started = False
+
+    # -- HostStatus (read by /admin/host/status and /readyz) ---------------------------------------------------
+
+    def ready(self) -> tuple[bool, dict[str, str]]:
+        states = {listener.name: listener.state() for listener in self.listeners.values()}
+        ok = self.state == "Running" and all(s in ("running", "standby") for s in states.values())
+        return ok, states
+
+    async def trigger_manually(self, function_name: str, payload: str) -> None:
+        listener = self.listeners.get(function_name)
+        if listener is None:
+            raise KeyError(function_name)
+        await listener.trigger_manually(payload)
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    async def serve(self, sock: socket.socket | None = None) -> int:
+        sock = sock or bind_socket(self.address, self.port)
+        config = uvicorn.Config(
+            self.http_app,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=int(self.grace_seconds),
+            server_header=False,
+        )
+        server = _Server(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        http_task = asyncio.create_task(server.serve(sockets=[sock]), name="http")
+        try:
+            await self._startup(server, http_task)
+            self.state = "Running"
+            logger.info("Host started (%d functions, instance %s)", len(self.invokers), self.instance_id[:8])
+            stop_task = asyncio.create_task(self._stop.wait())
+            await asyncio.wait({stop_task, http_task}, return_when=asyncio.FIRST_COMPLETED)
+            stop_task.cancel()
+        finally:
+            await self._shutdown(server, http_task)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+        if http_task.done() and not http_task.cancelled() and http_task.exception() is not None:
+            raise StartupError(f"the HTTP server failed: {http_task.exception()}")
+        return 0
+
+    def request_stop(self) -> None:
+        if not self._stop.is_set():
+            logger.info("Stop requested: no new work is taken; in-flight work has %.0f s to finish", self.grace_seconds)
+        self._stop.set()
+
+    async def _startup(self, server: _Server, http_task: asyncio.Task[Any]) -> None:
+        while not server.started:
+            if http_task.done():
+                exc = http_task.exception()
+                raise StartupError(f"the HTTP server did not start: {exc or 'exited during startup'}")
+            await asyncio.sleep(0.01)
+        results = await asyncio.gather(
+            *(listener.start() for listener in self.listeners.values()), return_exceptions=True
+        )
+        self._listeners_started = True
+        failures = [
+            (lsn.name, r)
+            for lsn, r in zip(self.listeners.values(), results, strict=True)
+            if isinstance(r, BaseException)
+        ]
+        if failures:
+            detail = "; ".join(f"{name}: {exc}" for name, exc in failures)
+            raise StartupError(f"listeners failed to start: {detail}")
+
+    async def _shutdown(self, server: _Server, http_task: asyncio.Task[Any]) -> None:
+        self.state = "Stopping"
+        started = time.monotonic()
+        server.should_exit = True
+        if self._listeners_started:
+            await asyncio.gather(
+                *(listener.stop(self.grace_seconds) for listener in self.listeners.values()), return_exceptions=True
+            )
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(http_task, self.grace_seconds + 5)
+        remaining = max(0.0, self.grace_seconds - (time.monotonic() - started))
+        if not await self.in_flight.wait_idle(remaining):
+            logger.error("%d invocation(s) still running after the grace period; abandoning them", self.in_flight.count)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.state = "Stopped"
+        logger.info("Host stopped")

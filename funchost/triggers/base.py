@@ -1,0 +1,71 @@
+"""The `Listener` contract and the registry of listener implementations, one row per trigger type.
+
+A listener owns its client connection, turns events into invocations, settles them only after the
+outcome is known, and drains on stop. Rows are lazy "module:Class" strings so broker clients stay
+optional and are imported only when an app uses that trigger.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from funchost.errors import FunctionDefinitionError
+from funchost.invocation import FunctionInvoker
+from funchost.metadata.app_loader import LoadedApp
+from funchost.metadata.binding_settings import BindingSettings
+from funchost.metrics import HostMetrics
+
+# Binding type (canonical spelling) → "module:Class" of its listener. Alphabetical. HTTP is served by funchost.http.
+LISTENERS: dict[str, str] = {
+    "timerTrigger": "funchost.triggers.timer:TimerListener",
+}
+
+
+@dataclass(frozen=True)
+class ListenerContext:
+    """What every listener gets: the app, its own invoker and typed trigger settings, and host services."""
+
+    app: LoadedApp
+    invoker: FunctionInvoker
+    settings: BindingSettings
+    all_settings: Mapping[str, BindingSettings]  # this function's bindings, by name (for output bindings)
+    metrics: HostMetrics
+    host_id: str
+
+
+class Listener(Protocol):
+    """One trigger of one function."""
+
+    name: str  # e.g. "timer:cleanup" — shown in /readyz
+
+    async def start(self) -> None:
+        """Begin delivering events; return once listening (raise `StartupError` if that is impossible)."""
+
+    async def stop(self, grace_seconds: float) -> None:
+        """Stop taking new events, let in-flight invocations finish (up to the grace period), settle, close."""
+
+    def state(self) -> str:
+        """A one-word state for /readyz: "starting", "running", "standby", "stopping", "stopped", "failed"."""
+
+    @property
+    def in_flight(self) -> int:
+        """Invocations running now."""
+
+    async def trigger_manually(self, payload: str) -> None:
+        """Run the function once with `payload` as the event body (POST /admin/functions/{name})."""
+
+
+def listener_class(trigger_type: str, function_name: str) -> Any:
+    """Import the listener class for a trigger type, or explain that no listener exists for it."""
+    target = next((v for k, v in LISTENERS.items() if k.casefold() == trigger_type.casefold()), None)
+    if target is None:
+        raise FunctionDefinitionError(
+            function_name,
+            f"trigger '{trigger_type}' has no listener in this version of funchost",
+            f"use one of: httpTrigger, {', '.join(sorted(LISTENERS))}",
+        )
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)

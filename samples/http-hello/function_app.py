@@ -1,0 +1,39 @@
+"""http-hello: the Core Tools HTTP template, plus a route with a typed parameter and a key-protected function."""
+
+import json
+import logging
+
+import azure.functions as func
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.route(route="hello", methods=["GET", "POST"])
+def hello(req: func.HttpRequest) -> func.HttpResponse:
+    logging.info("Python HTTP trigger function processed a request.")
+    name = req.params.get("name")
+    if not name:
+        try:
+            name = req.get_json().get("name")
+        except ValueError:
+            name = None
+    if name:
+        return func.HttpResponse(f"Hello, {name}. This HTTP triggered function executed successfully.")
+    return func.HttpResponse(
+        "This HTTP triggered function executed successfully. Pass a name in the query string or in the request "
+        "body for a personalized response.",
+        status_code=200,
+    )
+
+
+@app.route(route="orders/{order_id:int}", methods=["GET"])
+async def get_order(req: func.HttpRequest) -> func.HttpResponse:
+    order_id = int(req.route_params["order_id"])
+    body = {"id": order_id, "status": "shipped" if order_id % 2 == 0 else "pending"}
+    return func.HttpResponse(json.dumps(body), mimetype="application/json")
+
+
+@app.route(route="admin/report", auth_level=func.AuthLevel.FUNCTION)
+def report(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps({"function": context.function_name, "invocation": context.invocation_id}),
+                             mimetype="application/json")

@@ -1,0 +1,22 @@
+"""Shared fixtures: real services (started once per run by the project's own scripts) and per-test names."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services_support import AZURITE_CONNECTION_STRING, ensure_service
+
+
+@pytest.fixture(scope="session")
+def azurite() -> str:
+    """A running Azurite (blob + queue on 127.0.0.1); returns its explicit connection string."""
+    ensure_service("azurite")
+    return AZURITE_CONNECTION_STRING
+
+
+@pytest.fixture
+def unique_name() -> Iterator[str]:
+    yield f"t{uuid.uuid4().hex[:20]}"

@@ -1,0 +1,153 @@
+"""The invocation pipeline on real indexed apps: sync in the pool / async on the loop, context, Out and
+$return, functionTimeout, retry policies, metrics and log context."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from funchost.errors import FunctionTimeoutError, InvocationError
+from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
+from funchost.logcontext import InvocationFilter
+from funchost.metadata.app_loader import LoadedApp, load_app
+from funchost.metrics import HostMetrics
+from tests.support.apps import write_app
+
+APP = """
+import asyncio, threading, time, logging
+import azure.functions as func
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+calls = []
+
+@app.route(route="sync")
+def sync_fn(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    logging.getLogger("user").info("inside sync")
+    return func.HttpResponse(f"{threading.current_thread().name}|{context.function_name}|{context.invocation_id}")
+
+@app.route(route="async")
+async def async_fn(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(threading.current_thread().name)
+
+@app.route(route="out")
+@app.queue_output(arg_name="msg", queue_name="q", connection="AzureWebJobsStorage")
+def with_out(req: func.HttpRequest, msg: func.Out[str]) -> None:
+    msg.set("queued")
+
+@app.route(route="slow")
+async def slow(req: func.HttpRequest) -> func.HttpResponse:
+    await asyncio.sleep(5)
+    return func.HttpResponse("late")
+
+@app.route(route="boom")
+def boom(req: func.HttpRequest) -> func.HttpResponse:
+    raise ValueError("boom")
+
+@app.schedule(schedule="0 0 * * * *", arg_name="t")
+@app.retry(strategy="fixed_delay", max_retry_count="2", delay_interval="00:00:00")
+def flaky(t: func.TimerRequest, context: func.Context) -> None:
+    calls.append(context.retry_context.retry_count)
+    if context.retry_context.retry_count < 2:
+        raise RuntimeError(f"attempt {context.retry_context.retry_count}")
+
+@app.schedule(schedule="0 0 * * * *", arg_name="t")
+def returns_value(t: func.TimerRequest) -> None:
+    return "oops"
+"""
+
+
+@pytest.fixture
+def loaded(tmp_path: Path) -> LoadedApp:
+    host = {"version": "2.0", "functionTimeout": "00:00:01"}
+    return load_app(write_app(tmp_path / "inv", APP, host_json=host, settings={"AzureWebJobsStorage": "x=y"}))
+
+
+@pytest.fixture
+def invokers(loaded: LoadedApp) -> dict[str, FunctionInvoker]:
+    executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pool")
+    metrics = HostMetrics()
+    in_flight = InFlight()
+    return {
+        f.spec.name: FunctionInvoker(
+            f,
+            executor=executor,
+            timeout=loaded.host_config.function_timeout,
+            metrics=metrics,
+            in_flight=in_flight,
+            function_directory=str(loaded.script_root),
+        )
+        for f in loaded.functions
+    }
+
+
+async def test_sync_runs_in_pool_with_context_and_async_on_loop(invokers: dict[str, FunctionInvoker]) -> None:
+    out = await invokers["sync_fn"].invoke({"req": None}, invocation_id="abc")
+    thread, name, invocation = out["$return"].get_body().decode().split("|")
+    assert thread.startswith("pool") and name == "sync_fn" and invocation == "abc"
+    out = await invokers["async_fn"].invoke({"req": None})
+    assert out["$return"].get_body().decode() == threading.current_thread().name
+
+
+async def test_out_bindings_are_returned_by_name(invokers: dict[str, FunctionInvoker]) -> None:
+    assert await invokers["with_out"].invoke({"req": None}) == {"msg": "queued"}
+
+
+async def test_timeout_is_enforced(invokers: dict[str, FunctionInvoker]) -> None:
+    with pytest.raises(FunctionTimeoutError, match="functionTimeout"):
+        await invokers["slow"].invoke({"req": None})
+
+
+async def test_failure_chains_the_user_error_and_is_counted(invokers: dict[str, FunctionInvoker]) -> None:
+    with pytest.raises(InvocationError) as info:
+        await invokers["boom"].invoke({"req": None})
+    assert isinstance(info.value.__cause__, ValueError)
+    text = invokers["boom"]._metrics.render().decode()
+    assert 'funchost_invocations_total{function="boom",outcome="failure"} 1.0' in text
+    assert 'funchost_invocations_total{function="slow",outcome="timeout"} 0.0' in text
+
+
+async def test_retry_policy_retries_then_succeeds(invokers: dict[str, FunctionInvoker], loaded: LoadedApp) -> None:
+    flaky = invokers["flaky"]
+    await flaky.invoke_with_retries(lambda: {"t": None}, flaky.spec.retry)
+    module = __import__("function_app")
+    assert module.calls == [0, 1, 2]
+    assert 'funchost_retries_total{function="flaky"} 2.0' in flaky._metrics.render().decode()
+
+
+async def test_retry_policy_gives_up_after_max(invokers: dict[str, FunctionInvoker]) -> None:
+    boom = invokers["boom"]
+    with pytest.raises(InvocationError):
+        await boom.invoke_with_retries(lambda: {"req": None}, None)
+
+
+async def test_return_value_without_return_binding_is_an_error(invokers: dict[str, FunctionInvoker]) -> None:
+    with pytest.raises(InvocationError, match="no '\\$return' output binding"):
+        await invokers["returns_value"].invoke({"t": None})
+
+
+async def test_log_records_carry_function_and_invocation(
+    invokers: dict[str, FunctionInvoker], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(InvocationFilter())
+    with caplog.at_level(logging.INFO, logger="user"):
+        await invokers["sync_fn"].invoke({"req": None}, invocation_id="inv-42")
+    (record,) = [r for r in caplog.records if r.getMessage() == "inside sync"]
+    assert record.function == "sync_fn" and record.invocation_id == "inv-42"  # type: ignore[attr-defined]
+
+
+def test_threadpool_size_setting() -> None:
+    assert threadpool_size({}) is None
+    assert threadpool_size({"PYTHON_THREADPOOL_THREAD_COUNT": "4"}) == 4
+    assert threadpool_size({"PYTHON_THREADPOOL_THREAD_COUNT": "0"}) == 1
+
+
+async def test_in_flight_waits_for_running_work() -> None:
+    tracker = InFlight()
+    tracker.enter()
+    assert not await tracker.wait_idle(0.05)
+    asyncio.get_running_loop().call_later(0.05, tracker.leave)
+    assert await tracker.wait_idle(1)
