@@ -31,6 +31,7 @@ from funchost.http.keys import KeyStore
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metrics import HostMetrics
+from funchost.outputs import OutputDispatcher
 from funchost.triggers.base import Listener, ListenerContext, listener_class
 
 logger = logging.getLogger("funchost.host")
@@ -91,6 +92,9 @@ class Host:
         self.metrics = HostMetrics()
         self.in_flight = InFlight()
         self.executor = ThreadPoolExecutor(max_workers=threadpool_size(), thread_name_prefix="funchost-sync")
+        self.outputs = {
+            f.spec.name: OutputDispatcher(f.spec, app.settings[f.spec.name], app.host_config) for f in app.functions
+        }
         self.invokers = {
             f.spec.name: FunctionInvoker(
                 f,
@@ -99,6 +103,7 @@ class Host:
                 metrics=self.metrics,
                 in_flight=self.in_flight,
                 function_directory=str(app.script_root),
+                send_outputs=self.outputs[f.spec.name].send if self.outputs[f.spec.name] else None,
             )
             for f in app.functions
         }
@@ -208,5 +213,6 @@ class Host:
         if not await self.in_flight.wait_idle(remaining):
             logger.error("%d invocation(s) still running after the grace period; abandoning them", self.in_flight.count)
         self.executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.gather(*(d.aclose() for d in self.outputs.values()), return_exceptions=True)
         self.state = "Stopped"
         logger.info("Host stopped")

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -80,8 +80,10 @@ class FunctionInvoker:
         metrics: HostMetrics,
         in_flight: InFlight,
         function_directory: str,
+        send_outputs: Callable[[Mapping[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.spec = indexed.spec
+        self._send_outputs = send_outputs
         self.name = indexed.spec.name
         self._callable = indexed.callable
         self._executor = executor
@@ -121,6 +123,9 @@ class FunctionInvoker:
         outcome = "failure"
         try:
             result = await self._call(args)
+            outputs = self._collect(outs, result)
+            if self._send_outputs is not None:
+                await self._send_outputs(outputs)
             outcome = "success"
         except TimeoutError:
             outcome = "timeout"
@@ -129,6 +134,8 @@ class FunctionInvoker:
                 f"Function '{self.name}' ran longer than functionTimeout ({self._timeout} s) and was abandoned. "
                 "Fix: make it faster or raise functionTimeout in host.json"
             ) from None
+        except InvocationError:
+            raise
         except Exception as exc:
             self._function_log.exception("Executed '%s' (Failed, Id=%s): %s", self.name, invocation_id, exc)
             raise InvocationError(f"Function '{self.name}' failed: {type(exc).__name__}: {exc}") from exc
@@ -139,6 +146,9 @@ class FunctionInvoker:
             labels_in_flight.dec()
             self._in_flight.leave()
             current_invocation.reset(token)
+        return outputs
+
+    def _collect(self, outs: Mapping[str, Out[Any]], result: Any) -> dict[str, Any]:
         outputs: dict[str, Any] = {name: out.get() for name, out in outs.items()}
         if result is not None:
             if not self._has_return:

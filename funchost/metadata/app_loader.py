@@ -6,6 +6,7 @@ been validated, so errors surface before anything starts listening.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from funchost.errors import AppLoadError, ConfigurationError
 from funchost.metadata.app_settings import LocalSettings, apply_to_environment, load_local_settings
 from funchost.metadata.binding_settings import BindingSettings, parse_binding
+from funchost.metadata.concurrency import effective_concurrency
 from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.indexing import IndexedFunction, index_v2, script_file_name
 from funchost.metadata.legacy import index_v1
@@ -57,9 +59,14 @@ def load_app(script_root: Path, *, only: Sequence[str] | None = None, apply_sett
     _check_unique(script_root, functions)
     functions = _select(functions, only if only else host_config.functions, script_root)
     settings: dict[str, dict[str, BindingSettings]] = {}
+    with_concurrency = []
     for indexed in functions:
         check_signature(indexed.spec, indexed.callable)
-        settings[indexed.spec.name] = {b.name: parse_binding(b, indexed.spec.name, env) for b in indexed.spec.bindings}
+        parsed = {b.name: parse_binding(b, indexed.spec.name, env) for b in indexed.spec.bindings}
+        settings[indexed.spec.name] = parsed
+        spec = dataclasses.replace(indexed.spec, concurrency=effective_concurrency(indexed.spec, parsed, host_config))
+        with_concurrency.append(dataclasses.replace(indexed, spec=spec))
+    functions = with_concurrency
     return LoadedApp(
         script_root=script_root,
         host_config=host_config,

@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from funchost.errors import FunctionDefinitionError
+from funchost.metadata.broker_settings import (
+    KafkaSettings,
+    RabbitMQSettings,
+    ServiceBusSettings,
+    parse_kafka,
+    parse_rabbitmq,
+    parse_service_bus,
+)
 from funchost.metadata.connections import StorageConnection, resolve_expressions, storage_connection
 from funchost.metadata.spec import BindingSpec
 
@@ -44,7 +52,15 @@ class OutputHttpSettings:
     """The `http` output binding has no settings; it marks where the response comes from."""
 
 
-BindingSettings = HttpTriggerSettings | TimerTriggerSettings | QueueBindingSettings | OutputHttpSettings
+BindingSettings = (
+    HttpTriggerSettings
+    | TimerTriggerSettings
+    | QueueBindingSettings
+    | OutputHttpSettings
+    | RabbitMQSettings
+    | KafkaSettings
+    | ServiceBusSettings
+)
 Parser = Callable[[BindingSpec, str, Mapping[str, str] | None], BindingSettings]
 
 
@@ -117,8 +133,14 @@ def parse_http_output(binding: BindingSpec, function: str, env: Mapping[str, str
 BINDING_SETTINGS: dict[str, Parser] = {
     "http": parse_http_output,
     "httpTrigger": parse_http_trigger,
+    "kafka": parse_kafka,
+    "kafkaTrigger": parse_kafka,
     "queue": parse_queue,
     "queueTrigger": parse_queue,
+    "rabbitMQ": parse_rabbitmq,
+    "rabbitMQTrigger": parse_rabbitmq,
+    "serviceBus": parse_service_bus,
+    "serviceBusTrigger": parse_service_bus,
     "timerTrigger": parse_timer_trigger,
 }
 _BY_FOLDED_TYPE = {name.casefold(): parser for name, parser in BINDING_SETTINGS.items()}
