@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.services_support import AZURITE_CONNECTION_STRING, ensure_service
+from tests.services_support import AZURITE_CONNECTION_STRING, KAFKA_BOOTSTRAP, RABBITMQ_URL, ensure_service
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +15,20 @@ def azurite() -> str:
     """A running Azurite (blob + queue on 127.0.0.1); returns its explicit connection string."""
     ensure_service("azurite")
     return AZURITE_CONNECTION_STRING
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> str:
+    """A running RabbitMQ on 127.0.0.1:5672; returns its AMQP URL."""
+    ensure_service("rabbitmq")
+    return RABBITMQ_URL
+
+
+@pytest.fixture(scope="session")
+def kafka() -> str:
+    """A running Kafka-protocol broker (tansu) on 127.0.0.1; returns its bootstrap servers."""
+    ensure_service("kafka")
+    return KAFKA_BOOTSTRAP
 
 
 @pytest.fixture

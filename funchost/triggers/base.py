@@ -20,6 +20,9 @@ from funchost.metrics import HostMetrics
 
 # Binding type (canonical spelling) → "module:Class" of its listener. Alphabetical. HTTP is served by funchost.http.
 LISTENERS: dict[str, str] = {
+    "kafkaTrigger": "funchost.triggers.kafka:KafkaListener",
+    "queueTrigger": "funchost.triggers.queue:QueueListener",
+    "rabbitMQTrigger": "funchost.triggers.rabbitmq:RabbitMQListener",
     "timerTrigger": "funchost.triggers.timer:TimerListener",
 }
 
