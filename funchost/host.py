@@ -12,8 +12,6 @@ import asyncio
 import contextlib
 import errno
 import logging
-import os
-import re
 import signal
 import socket
 import time
@@ -30,19 +28,13 @@ from funchost.http.app import build_http_app
 from funchost.http.keys import KeyStore
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
+from funchost.metadata.host_identity import host_id
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.triggers.base import Listener, ListenerContext, listener_class
 
 logger = logging.getLogger("funchost.host")
 DEFAULT_GRACE_SECONDS = 30.0
-
-
-def host_id(app: LoadedApp) -> str:
-    """`AzureFunctionsWebHost__hostid` or the app folder's name, lower-case, at most 32 characters (as Azure)."""
-    explicit = os.environ.get("AzureFunctionsWebHost__hostid") or os.environ.get("AzureFunctionsWebHost__hostId")
-    raw = explicit or app.script_root.name or "funchost"
-    return re.sub(r"[^a-z0-9-]", "-", raw.lower())[:32].strip("-") or "funchost"
 
 
 def bind_socket(address: str, port: int) -> socket.socket:
@@ -108,7 +100,7 @@ class Host:
             for f in app.functions
         }
         self.listeners: dict[str, Listener] = {}
-        hid = host_id(app)
+        hid = host_id(app.script_root)
         for indexed in app.functions:
             spec = indexed.spec
             if spec.is_http:
@@ -123,7 +115,7 @@ class Host:
                 host_id=hid,
             )
             self.listeners[spec.name] = cls(context)
-        self.keys = KeyStore.load(app.script_root, [f.spec.name for f in app.functions])
+        self.keys = KeyStore.load(app.script_root, [f.spec.name for f in app.functions if f.spec.is_http])
         self.http_app = build_http_app(
             app, self.invokers, keys=self.keys, metrics=self.metrics, status=self, manual_trigger=self.trigger_manually
         )

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from funchost.bindings.context import InvocationContext, Out, RetryContext
+from funchost.bindings.http import HttpOutputError, to_http_response
 from funchost.errors import FunctionTimeoutError, InvocationError
 from funchost.logcontext import current_invocation
 from funchost.metadata.indexing import IndexedFunction
@@ -28,6 +29,7 @@ from funchost.metadata.spec import Direction, RetryPolicy
 from funchost.metrics import HostMetrics
 
 logger = logging.getLogger("funchost.invocation")
+FIRST_TRY = RetryContext(0, 0, None)
 
 
 def threadpool_size(env: Mapping[str, str] | None = None) -> int | None:
@@ -100,9 +102,14 @@ class FunctionInvoker:
             b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.name != "$return"
         )
         self._has_return = any(b.name == "$return" for b in self.spec.bindings)
+        http_outputs = [b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.is_type("http")]
+        self._http_output = http_outputs[0] if http_outputs else None
         self._params = tuple(parameters)
         self._function_log = logging.getLogger(f"Function.{self.name}")
         metrics.register_function(self.name)
+        self._gauge = metrics.in_flight.labels(self.name)
+        self._histogram = metrics.duration.labels(self.name)
+        self._counters = {o: metrics.invocations.labels(self.name, o) for o in ("success", "failure", "timeout")}
 
     async def invoke(
         self,
@@ -114,10 +121,9 @@ class FunctionInvoker:
         """Run the function once; raise `InvocationError` (cause chained) or `FunctionTimeoutError` on failure."""
         invocation_id = invocation_id or str(uuid.uuid4())
         outs = {name: Out[Any]() for name in self._out_names}
-        args = self._arguments(inputs, outs, invocation_id, retry_context or RetryContext(0, 0, None))
+        args = self._arguments(inputs, outs, invocation_id, retry_context or FIRST_TRY)
         token = current_invocation.set((self.name, invocation_id))
-        labels_in_flight = self._metrics.in_flight.labels(self.name)
-        labels_in_flight.inc()
+        self._gauge.inc()
         self._in_flight.enter()
         started = time.perf_counter()
         outcome = "failure"
@@ -125,6 +131,7 @@ class FunctionInvoker:
             result = await self._call(args)
             outputs = self._collect(outs, result)
             if self._send_outputs is not None:
+                self._check_http_output(outputs)  # a bad HTTP result fails the invocation before anything is sent
                 await self._send_outputs(outputs)
             outcome = "success"
         except TimeoutError:
@@ -140,10 +147,9 @@ class FunctionInvoker:
             self._function_log.exception("Executed '%s' (Failed, Id=%s): %s", self.name, invocation_id, exc)
             raise InvocationError(f"Function '{self.name}' failed: {type(exc).__name__}: {exc}") from exc
         finally:
-            elapsed = time.perf_counter() - started
-            self._metrics.duration.labels(self.name).observe(elapsed)
-            self._metrics.invocations.labels(self.name, outcome).inc()
-            labels_in_flight.dec()
+            self._histogram.observe(time.perf_counter() - started)
+            self._counters[outcome].inc()
+            self._gauge.dec()
             self._in_flight.leave()
             current_invocation.reset(token)
         return outputs
@@ -158,6 +164,16 @@ class FunctionInvoker:
                 )
             outputs["$return"] = result
         return outputs
+
+    def _check_http_output(self, outputs: Mapping[str, Any]) -> None:
+        if self._http_output is None:
+            return
+        value = outputs.get(self._http_output)
+        if value is not None or self._http_output == "$return":
+            try:
+                to_http_response(value)
+            except HttpOutputError as exc:
+                raise InvocationError(f"Function '{self.name}': {exc}") from exc
 
     async def invoke_with_retries(
         self, make_inputs: Callable[[], Mapping[str, Any]], policy: RetryPolicy | None
@@ -200,9 +216,10 @@ class FunctionInvoker:
         return args
 
     async def _call(self, args: dict[str, Any]) -> Any:
-        if self.is_async:
-            return await asyncio.wait_for(self._callable(**args), self._timeout)
-        loop = asyncio.get_running_loop()
-        call = functools.partial(contextvars.copy_context().run, self._callable, **args)
-        # A sync function that overruns cannot be killed; its thread finishes on its own after we give up on it.
-        return await asyncio.wait_for(loop.run_in_executor(self._executor, call), self._timeout)
+        # asyncio.timeout, not wait_for: wait_for wraps the coroutine in a new Task on every call.
+        async with asyncio.timeout(self._timeout):
+            if self.is_async:
+                return await self._callable(**args)
+            call = functools.partial(contextvars.copy_context().run, self._callable, **args)
+            # A sync function that overruns cannot be killed; its thread finishes on its own after we give up on it.
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote
 
 from azure.functions import _abc as func_abc
 from azure.functions import http as func_http
+from werkzeug.datastructures import Headers
 
 TEXT_PLAIN = b"text/plain; charset=utf-8"
 _SKIPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding"})
@@ -106,7 +107,8 @@ def _from_http_response(response: func_abc.HttpResponse) -> HttpResponseData:
         raise HttpOutputError(f"HTTP status code {status} is not between 100 and 599")
     headers: list[tuple[bytes, bytes]] = []
     has_type = False
-    for name, value in response.headers.items():
+    source = response.headers
+    for name, value in source if isinstance(source, Headers) else source.items():
         lowered = name.lower()
         if lowered in _SKIPPED_RESPONSE_HEADERS:
             continue  # recomputed from the body

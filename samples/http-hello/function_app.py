@@ -1,5 +1,6 @@
 """http-hello: the Core Tools HTTP template, plus a route with a typed parameter and a key-protected function."""
 
+import asyncio
 import json
 import logging
 
@@ -33,7 +34,14 @@ async def get_order(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(json.dumps(body), mimetype="application/json")
 
 
-@app.route(route="admin/report", auth_level=func.AuthLevel.FUNCTION)
+@app.route(route="reports/daily", auth_level=func.AuthLevel.FUNCTION)
 def report(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps({"function": context.function_name, "invocation": context.invocation_id}),
-                             mimetype="application/json")
+    body = {"function": context.function_name, "invocation": context.invocation_id}
+    return func.HttpResponse(json.dumps(body), mimetype="application/json")
+
+
+@app.route(route="slow", methods=["GET"])
+async def slow(req: func.HttpRequest) -> func.HttpResponse:
+    seconds = float(req.params.get("seconds", "1"))
+    await asyncio.sleep(seconds)
+    return func.HttpResponse(f"slept {req.params.get('seconds', '1')}")

@@ -1,0 +1,189 @@
+"""Kafka records → what a `kafkaTrigger` parameter receives (`func.KafkaEvent`, a list of them, `str` or `bytes`).
+
+What Azure hands a Python function, traced through the Kafka extension and the Python worker:
+
+- The body. For out-of-process workers the extension binds the trigger as `string` unless `dataType` is
+  `binary` (then `byte[]`), and its string converter serializes the *whole event* to JSON when the value is a
+  string (Trigger/KafkaEventDataConvertManager.cs `ConvertToString`): `{"Offset", "Partition", "Topic",
+  "Timestamp", "Value", "Headers", "Key"}` with header values base64-encoded (Newtonsoft's byte[] form). So
+  `get_body()` is that JSON envelope for dataType string/unset and the raw value for dataType binary — the
+  worker's own e2e app does `json.loads(event.get_body())["Value"]`.
+- Metadata (Trigger/KafkaTriggerBindingStrategy.cs `GetBindingData`): `Key, Partition, Topic, Timestamp, Offset,
+  Headers`, or `…Array` for cardinality many; `azure.functions.kafka.KafkaTriggerConverter` reads the same keys.
+  Timestamps are the record's UTC time in .NET's ISO form (`2022-04-09T03:20:06.591Z`).
+- Annotations (azure_functions_worker/functions.py): `str`/`bytes` use the generic binding (the body as sent:
+  text for string/unset, bytes for binary); otherwise only `KafkaEvent` or an iterable of it is accepted.
+  Cardinality many always yields a list. The key is the record key decoded as UTF-8 (newer extension versions
+  put it in the envelope too).
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import azure.functions as func
+from azure.functions import meta
+
+from funchost.errors import FunctionDefinitionError
+
+
+class KafkaRecordLike(Protocol):
+    """The fields of a consumed record (aiokafka's `ConsumerRecord` has them)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def timestamp(self) -> int: ...  # milliseconds since the epoch
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+TriggerValue = Callable[[Sequence[KafkaRecordLike]], Any]
+
+
+def dotnet_timestamp(milliseconds: int) -> str:
+    """UTC time as Newtonsoft writes a DateTime: fraction without trailing zeros, 'Z' suffix."""
+    moment = datetime.fromtimestamp(max(milliseconds, 0) / 1000, tz=UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return f"{text}.{fraction}Z" if fraction else f"{text}Z"
+
+
+def _text(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def _headers(record: KafkaRecordLike) -> list[dict[str, str | None]]:
+    return [
+        {"Key": name, "Value": None if value is None else base64.b64encode(value).decode("ascii")}
+        for name, value in record.headers
+    ]
+
+
+def envelope(record: KafkaRecordLike) -> str:
+    """The JSON the extension sends for a string-typed trigger (KafkaEventData serialized by Newtonsoft)."""
+    return json.dumps(
+        {
+            "Offset": record.offset,
+            "Partition": record.partition,
+            "Topic": record.topic,
+            "Timestamp": dotnet_timestamp(record.timestamp),
+            "Value": _text(record.value),
+            "Headers": _headers(record),
+            "Key": _text(record.key),
+        }
+    )
+
+
+def _binary(data_type: str | None) -> bool:
+    return (data_type or "").lower() == "binary"
+
+
+def body(record: KafkaRecordLike, data_type: str | None) -> str | bytes:
+    return (record.value or b"") if _binary(data_type) else envelope(record)
+
+
+def kafka_event(record: KafkaRecordLike, data_type: str | None) -> func.KafkaEvent:
+    raw = body(record, data_type)
+    timestamp = dotnet_timestamp(record.timestamp)
+    headers = _headers(record)
+    metadata = {
+        "Key": meta.Datum(_text(record.key), "string"),
+        "Partition": meta.Datum(record.partition, "int"),
+        "Topic": meta.Datum(record.topic, "string"),
+        "Timestamp": meta.Datum(json.dumps(timestamp), "json"),
+        "Offset": meta.Datum(record.offset, "int"),
+        "Headers": meta.Datum(json.dumps(headers), "json"),
+    }
+    return func.KafkaEvent(
+        body=raw.encode("utf-8") if isinstance(raw, str) else raw,
+        trigger_metadata=metadata,
+        key=_text(record.key),
+        offset=record.offset,
+        partition=record.partition,
+        topic=record.topic,
+        timestamp=timestamp,
+        headers=headers,
+    )
+
+
+def kafka_events(records: Sequence[KafkaRecordLike], data_type: str | None) -> list[func.KafkaEvent]:
+    """A batch: every event shares the batch's `…Array` metadata, as in the Functions host."""
+    columns: dict[str, list[Any]] = {
+        "KeyArray": [_text(r.key) for r in records],
+        "PartitionArray": [r.partition for r in records],
+        "TopicArray": [r.topic for r in records],
+        "TimestampArray": [dotnet_timestamp(r.timestamp) for r in records],
+        "OffsetArray": [r.offset for r in records],
+        "HeadersArray": [_headers(r) for r in records],
+    }
+    metadata = {name: meta.Datum(json.dumps(values), "json") for name, values in columns.items()}
+    events = []
+    for record in records:
+        single = kafka_event(record, data_type)
+        events.append(
+            func.KafkaEvent(
+                body=single.get_body(),
+                trigger_metadata=metadata,
+                key=single.key,
+                offset=single.offset,
+                partition=single.partition,
+                topic=single.topic,
+                timestamp=single.timestamp,
+                headers=single.headers,
+            )
+        )
+    return events
+
+
+def _is_event_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    iterable = isinstance(origin, type) and issubclass(origin, Iterable) and origin not in (str, bytes)
+    return iterable and len(args) == 1 and args[0] is func.KafkaEvent
+
+
+def trigger_value(
+    function_name: str, function: Callable[..., Any], parameter: str, cardinality: str, data_type: str | None
+) -> TriggerValue:
+    """The converter for the trigger parameter's annotation; `FunctionDefinitionError` when the worker would
+    refuse to load the function (or would fail on every batch)."""
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # unresolvable forward references: use the raw annotation
+        hints = {}
+    raw = inspect.signature(function).parameters[parameter].annotation
+    annotation = hints.get(parameter, None if raw is inspect.Parameter.empty else raw)
+    many = cardinality == "many"
+    if annotation in (str, bytes):
+        if many:
+            raise FunctionDefinitionError(
+                function_name,
+                f"parameter '{parameter}' is annotated {annotation.__name__} but the Kafka trigger has cardinality "
+                "many (a batch of events)",
+                f"annotate it as typing.List[func.KafkaEvent], or set cardinality to one to get one {annotation.__name__}",
+            )
+        return lambda records: body(records[0], data_type)
+    if annotation is None or annotation is func.KafkaEvent or _is_event_list(annotation):
+        if many:
+            return lambda records: kafka_events(records, data_type)
+        return lambda records: kafka_event(records[0], data_type)
+    raise FunctionDefinitionError(
+        function_name,
+        f"parameter '{parameter}' of the Kafka trigger is annotated {annotation!r}",
+        "annotate it as func.KafkaEvent, typing.List[func.KafkaEvent] (cardinality many), str or bytes",
+    )

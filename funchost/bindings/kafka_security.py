@@ -1,0 +1,156 @@
+"""Kafka binding security (protocol, authenticationMode, username/password, ssl*) → aiokafka client options.
+
+`kafka_security()` is the pure mapping table, shared by the trigger and the output binding; `client_options()`
+turns its result into keyword arguments for AIOKafkaConsumer/AIOKafkaProducer (reading certificate files).
+
+Rules, as the extension applies them (Trigger/KafkaTriggerAttributeBindingProvider.cs
+`CreateConsumerConfiguration`, Output/KafkaProducerFactory.cs): the security properties are used only when
+protocol or authenticationMode is set; the enums map one to one onto librdkafka's `security.protocol` and
+`sasl.mechanisms`, whose default mechanism is GSSAPI (Kerberos, service name "kafka"). librdkafka verifies the
+broker certificate against `ssl.ca.location` or the system CA store and checks the host name. Combinations that
+cannot work (SASL credentials on a non-SASL protocol, PLAIN/SCRAM without username or password) are refused
+up front with the property to fix; OAUTHBEARER needs a token provider funchost does not implement yet.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from funchost.errors import ConfigurationError
+from funchost.metadata.broker_settings import KafkaSettings
+
+PROTOCOLS = {
+    "notset": "PLAINTEXT",
+    "plaintext": "PLAINTEXT",
+    "ssl": "SSL",
+    "sasl_plaintext": "SASL_PLAINTEXT",
+    "sasl_ssl": "SASL_SSL",
+}
+MECHANISMS = {
+    "notset": "GSSAPI",  # librdkafka's default sasl.mechanisms
+    "gssapi": "GSSAPI",
+    "plain": "PLAIN",
+    "scramsha256": "SCRAM-SHA-256",
+    "scramsha512": "SCRAM-SHA-512",
+}
+SPELLING = {"sasl_plaintext": "SaslPlaintext", "sasl_ssl": "SaslSsl", "plaintext": "Plaintext", "ssl": "Ssl"}
+
+
+class _Refused(ConfigurationError):
+    def __init__(self, where: str, problem: str, fix: str) -> None:
+        super().__init__(f"{where}: {problem}. Fix: {fix}")
+
+
+@dataclass(frozen=True)
+class SslFiles:
+    ca_location: str | None = None
+    certificate_location: str | None = None
+    key_location: str | None = None
+    key_password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """What the client needs; hashable, so outputs with equal settings can share one producer."""
+
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ssl: SslFiles | None = None
+
+
+def kafka_security(settings: KafkaSettings, where: str) -> KafkaSecurity:
+    """The mapping table. `where` names the binding ("Function 'f' (Kafka trigger)"); unusable combinations raise
+    a `ConfigurationError` naming it and the property to fix."""
+    protocol, mode = settings.protocol, settings.authentication_mode
+    if protocol == "notset" and mode == "notset":
+        return KafkaSecurity()  # the extension ignores username/password/ssl* in this case
+    if mode == "oauthbearer":
+        raise _Refused(
+            where,
+            "authenticationMode 'OAuthBearer' needs an OAuth token provider, which funchost does not implement yet",
+            "use Plain, ScramSha256 or ScramSha512 with username and password (or Gssapi)",
+        )
+    sasl = protocol in ("sasl_plaintext", "sasl_ssl")
+    if mode != "notset" and not sasl:
+        given = SPELLING.get(protocol, "NotSet")
+        raise _Refused(
+            where,
+            f"authenticationMode '{mode}' needs a SASL protocol, but protocol is '{given}' (SASL would not be used)",
+            "set protocol to SaslSsl (or SaslPlaintext), or remove authenticationMode",
+        )
+    mechanism = MECHANISMS[mode] if sasl else None
+    if mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+        for name, value in (("username", settings.username), ("password", settings.password)):
+            if not value:
+                raise _Refused(
+                    where,
+                    f"authenticationMode '{mode}' needs '{name}', which is empty",
+                    f"set {name} on the binding (usually '%SettingName%' pointing to an app setting)",
+                )
+    if mechanism == "GSSAPI" and importlib.util.find_spec("gssapi") is None:
+        reason = "is not set, so Kerberos (GSSAPI) is used as librdkafka does" if mode == "notset" else "is Gssapi"
+        raise _Refused(
+            where,
+            f"protocol '{SPELLING[protocol]}' with authenticationMode that {reason}, but the Python package "
+            "'gssapi' is not installed",
+            "set authenticationMode to Plain/ScramSha256/ScramSha512 for username and password, or add gssapi "
+            "to requirements.txt for Kerberos",
+        )
+    files = None
+    if protocol in ("ssl", "sasl_ssl"):
+        files = SslFiles(
+            settings.ssl_ca_location,
+            settings.ssl_certificate_location,
+            settings.ssl_key_location,
+            settings.ssl_key_password,
+        )
+    if mechanism == "GSSAPI":
+        return KafkaSecurity(PROTOCOLS[protocol], mechanism, ssl=files)
+    return KafkaSecurity(PROTOCOLS[protocol], mechanism, settings.username, settings.password, files)
+
+
+def ssl_context(files: SslFiles, where: str) -> ssl.SSLContext:
+    """Verify the broker with sslCaLocation (or the system CAs); present sslCertificateLocation/sslKeyLocation."""
+    for prop, location in (
+        ("sslCaLocation", files.ca_location),
+        ("sslCertificateLocation", files.certificate_location),
+        ("sslKeyLocation", files.key_location),
+    ):
+        if location and not Path(location).is_file():
+            raise _Refused(where, f"{prop} '{location}' is not a file", f"point {prop} at a PEM file")
+    if files.key_location and not files.certificate_location:
+        raise _Refused(
+            where, "sslKeyLocation is set without sslCertificateLocation", "set sslCertificateLocation as well"
+        )
+    try:
+        context = ssl.create_default_context(cafile=files.ca_location)
+        if files.certificate_location:
+            context.load_cert_chain(files.certificate_location, files.key_location, files.key_password)
+    except (ssl.SSLError, ValueError) as exc:
+        raise _Refused(
+            where,
+            f"the SSL files (sslCaLocation/sslCertificateLocation/sslKeyLocation) cannot be loaded: {exc}",
+            "use PEM files; set sslKeyPassword if the key is encrypted",
+        ) from None
+    return context
+
+
+def client_options(security: KafkaSecurity, where: str) -> dict[str, Any]:
+    """Keyword arguments for AIOKafkaConsumer / AIOKafkaProducer."""
+    options: dict[str, Any] = {"security_protocol": security.security_protocol}
+    if security.sasl_mechanism is not None:
+        options["sasl_mechanism"] = security.sasl_mechanism
+        if security.sasl_mechanism == "GSSAPI":
+            options["sasl_kerberos_service_name"] = "kafka"
+        else:
+            options["sasl_plain_username"] = security.username
+            options["sasl_plain_password"] = security.password
+    if security.ssl is not None:
+        options["ssl_context"] = ssl_context(security.ssl, where)
+    return options

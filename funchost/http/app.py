@@ -1,0 +1,122 @@
+"""`build_http_app()`: the host's Starlette app — function routes, keys, admin API, probes, metrics, lifespans.
+
+Functions at `/{routePrefix}/{route}` are served by the `FunctionDispatch` middleware, in front of the host's own
+routes (`/healthz`, `/readyz`, `/metrics`, everything under `/admin`), which it never claims. Everything
+per-function (route template, accepted keys, endpoint) is built here, once; a request only walks the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import Executor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp
+
+from funchost.errors import ConfigurationError
+from funchost.http.admin import AdminApi, ManualTrigger
+from funchost.http.auth import protect
+from funchost.http.dispatch import FunctionDispatch
+from funchost.http.endpoints import AsgiEndpoint, FunctionEndpoint, WsgiEndpoint
+from funchost.http.health import HostStatus, health_routes
+from funchost.http.keys import KeyStore
+from funchost.http.lifespan import AppLifespan
+from funchost.http.redact import install_key_redaction
+from funchost.http.routing import RouteSpec, RouteTable
+from funchost.invocation import FunctionInvoker
+from funchost.metadata.app_loader import LoadedApp
+from funchost.metadata.binding_settings import HttpTriggerSettings
+from funchost.metadata.indexing import IndexedFunction
+from funchost.metrics import HostMetrics
+
+ExtraLifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def build_http_app(
+    app: LoadedApp,
+    invokers: Mapping[str, FunctionInvoker],
+    *,
+    keys: KeyStore,
+    metrics: HostMetrics,
+    status: HostStatus,
+    manual_trigger: ManualTrigger,
+    lifespan: ExtraLifespan | None = None,
+    wsgi_executor: Executor | None = None,
+) -> Starlette:
+    """The ASGI app to serve. Raises `ConfigurationError` for invalid or clashing routes.
+
+    `invokers` maps function name → invoker (functions served natively as ASGI/WSGI apps need none; the invokers
+    send non-HTTP outputs themselves); `lifespan` runs inside the app's lifespan, after the native ASGI apps
+    started; WSGI apps run on `wsgi_executor` (default: the event loop's default executor).
+    """
+    limit = app.host_config.max_request_body_size
+    routes: list[RouteSpec] = []
+    endpoints: dict[str, ASGIApp] = {}
+    lifespans: list[AppLifespan] = []
+    for indexed in app.functions:
+        spec = indexed.spec
+        if not spec.is_http:
+            continue
+        settings = app.settings[spec.name][spec.trigger.name]
+        if not isinstance(settings, HttpTriggerSettings):
+            raise ConfigurationError(f"Function '{spec.name}': its HTTP trigger settings are missing")
+        routes.append(RouteSpec(spec.name, settings.route, settings.methods))
+        if spec.http_type == "asgi" and indexed.native_app is not None:
+            lifespans.append(AppLifespan(spec.name, indexed.native_app))
+            endpoint: ASGIApp = AsgiEndpoint(spec.name, lifespans[-1], max_body=limit, metrics=metrics)
+        elif spec.http_type == "wsgi" and indexed.native_app is not None:
+            endpoint = WsgiEndpoint(
+                spec.name, indexed.native_app, max_body=limit, metrics=metrics, executor=wsgi_executor
+            )
+        else:
+            endpoint = _function_endpoint(indexed, invokers, limit)
+        endpoints[spec.name] = protect(endpoint, keys.accepted(settings.auth_level, spec.name), settings.auth_level)
+    table = RouteTable.build(routes, prefix=app.host_config.route_prefix)
+    admin = AdminApi(app, master=keys.accepted("admin", ""), status=status, manual_trigger=manual_trigger)
+    install_key_redaction()  # uvicorn's access log would otherwise print ?code=<key>
+    starlette_app = Starlette(
+        routes=[*health_routes(status, metrics), *admin.routes()],
+        middleware=[Middleware(FunctionDispatch, table=table, endpoints=endpoints)],
+        lifespan=_lifespan(lifespans, lifespan),
+    )
+    starlette_app.state.route_table = table
+    starlette_app.state.admin = admin
+    return starlette_app
+
+
+def _function_endpoint(
+    indexed: IndexedFunction, invokers: Mapping[str, FunctionInvoker], limit: int
+) -> FunctionEndpoint:
+    spec = indexed.spec
+    invoker = invokers.get(spec.name)
+    if invoker is None:
+        raise ConfigurationError(f"Function '{spec.name}' is an HTTP function but no invoker was created for it")
+    http_outputs = [b.name for b in spec.outputs() if b.is_type("http")]
+    return FunctionEndpoint(
+        invoker,
+        trigger=spec.trigger.name,
+        http_output=http_outputs[0] if http_outputs else None,
+        max_body=limit,
+    )
+
+
+def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None) -> ExtraLifespan:
+    @asynccontextmanager
+    async def lifespan(starlette_app: Starlette) -> AsyncIterator[None]:
+        started: list[AppLifespan] = []
+        try:
+            for item in apps:
+                await item.startup()
+                started.append(item)
+            if extra is None:
+                yield
+            else:
+                async with extra(starlette_app):
+                    yield
+        finally:
+            for item in reversed(started):
+                await item.shutdown()
+
+    return lifespan

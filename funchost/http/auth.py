@@ -1,0 +1,51 @@
+"""Function auth levels as pure-ASGI middleware: 401 unless the request carries a key that unlocks the function.
+
+The key is read as the Functions host reads it (AuthenticationLevelHandler): header `x-functions-key` first, then
+query parameter `code`. Which keys unlock what is decided once per function (`KeyStore.accepted`); the comparison
+is constant-time. Anonymous functions are not wrapped at all.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from funchost.http.keys import key_matches
+from funchost.http.responses import send_status
+
+KEY_HEADER = b"x-functions-key"
+KEY_QUERY = "code"
+
+
+def request_key(scope: Scope) -> bytes | None:
+    """The presented key: a non-empty `x-functions-key` header wins over the `code` query parameter."""
+    for name, value in scope["headers"]:
+        if name == KEY_HEADER and value:
+            return bytes(value)
+    query: bytes = scope.get("query_string", b"")
+    if b"code=" in query:
+        for name, text in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if name == KEY_QUERY and text:
+                return text.encode("utf-8")
+    return None
+
+
+class KeyAuth:
+    """Let the request through to `app` only with one of the `accepted` keys; otherwise answer 401."""
+
+    def __init__(self, app: ASGIApp, accepted: tuple[bytes, ...]) -> None:
+        self.app = app
+        self.accepted = accepted
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = request_key(scope)
+        if key is None or not key_matches(key, self.accepted):
+            await send_status(send, 401)
+            return
+        await self.app(scope, receive, send)
+
+
+def protect(app: ASGIApp, accepted: tuple[bytes, ...], level: str) -> ASGIApp:
+    """Wrap `app` in `KeyAuth` unless the level is anonymous (no key needed, any key ignored, as on Azure)."""
+    return app if level == "anonymous" else KeyAuth(app, accepted)

@@ -1,0 +1,137 @@
+"""What one key source holds (`Keys`), Azure's on-disk key formats, and writing key files privately (0600).
+
+Two formats, as the Functions host reads them in Linux containers:
+
+- key per file (`KubernetesSecretsRepository` / `ContainerAppsSecretsRepository`): file `host.master`,
+  `host.function.<name>`, `host.systemKey.<name>` (ignored: system keys guard extension webhooks) and
+  `functions.<function>.<name>`, each holding one key;
+- Azure secret documents (`FileSystemSecretsRepository`): `host.json` =
+  `{"masterKey": {"name": "master", "value": ...}, "functionKeys": [{"name", "value"}], ...}` and
+  `<function>.json` = `{"keys": [{"name", "value"}]}`; `"encrypted": true` values cannot be read here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from funchost.errors import ConfigurationError
+
+DEFAULT = "default"
+
+
+@dataclass
+class Keys:
+    """One source's keys: master, host keys by name, and function keys by (case-folded) function, then name."""
+
+    master: str | None = None
+    host: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def merge_under(self, other: Keys) -> None:
+        """Fill in what `other` has and this one lacks (this one wins on clashes)."""
+        self.master = self.master or other.master
+        for name, value in other.host.items():
+            self.host.setdefault(name, value)
+        for function, keys in other.functions.items():
+            mine = self.functions.setdefault(function.casefold(), {})
+            for name, value in keys.items():
+                mine.setdefault(name, value)
+
+    def count(self) -> int:
+        return (1 if self.master else 0) + len(self.host) + sum(len(k) for k in self.functions.values())
+
+
+def read_key_per_file(folder: Path) -> Keys:
+    keys = Keys()
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue  # a mounted Secret also holds ..data symlinks and timestamped folders
+        value = path.read_text(encoding="utf-8").strip()
+        parts = path.name.split(".")
+        if not value:
+            continue
+        if parts == ["host", "master"]:
+            keys.master = value
+        elif len(parts) == 3 and parts[:2] == ["host", "function"]:
+            keys.host[parts[2]] = value
+        elif len(parts) == 3 and parts[0] == "functions":
+            keys.functions.setdefault(parts[1].casefold(), {})[parts[2]] = value
+    return keys
+
+
+def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[[], str]) -> Keys:
+    """Read `host.json` and `<function>.json`; create `host.json` with new keys when it is missing (as Azure does)."""
+    keys = Keys()
+    host_file = folder / "host.json"
+    if not host_file.exists():
+        doc = {
+            "masterKey": {"name": "master", "value": generate(), "encrypted": False},
+            "functionKeys": [{"name": DEFAULT, "value": generate(), "encrypted": False}],
+            "systemKeys": [],
+        }
+        try:
+            write_private(host_file, json.dumps(doc, indent=2) + "\n")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"{host_file} does not exist and cannot be created ({exc.strerror}). Fix: mount a writable folder "
+                "there, or point FUNCHOST_SECRETS_PATH at one"
+            ) from None
+    host = _load(host_file)
+    master = host.get("masterKey")
+    keys.master = _value(master, host_file) if isinstance(master, dict) else (str(master) if master else None)
+    for entry in _entries(host.get("functionKeys"), host_file):
+        keys.host[str(entry.get("name") or DEFAULT)] = _value(entry, host_file)
+    for function in functions:
+        path = folder / f"{function.lower()}.json"
+        if path.exists():
+            for entry in _entries(_load(path).get("keys"), path):
+                keys.functions.setdefault(function.casefold(), {})[str(entry.get("name") or DEFAULT)] = _value(
+                    entry, path
+                )
+    return keys
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` readable by the owner only, replacing `path` atomically."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{path}: cannot read the keys ({exc}). Fix: correct or remove the file") from None
+    if not isinstance(doc, dict):
+        raise ConfigurationError(f"{path}: expected a JSON object of keys, got {type(doc).__name__}")
+    return doc
+
+
+def _entries(value: object, path: Path) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigurationError(f'{path}: keys must be a list of {{"name", "value"}} objects')
+    return value
+
+
+def _value(entry: dict[str, Any], path: Path) -> str:
+    if entry.get("encrypted"):
+        raise ConfigurationError(
+            f"{path}: key '{entry.get('name')}' is encrypted with the App Service machine key, which funchost "
+            'cannot decrypt. Fix: store it unencrypted ("encrypted": false) or pass it as an environment variable'
+        )
+    value = entry.get("value")
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{path}: key '{entry.get('name')}' has no \"value\" string")
+    return value

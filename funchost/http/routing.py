@@ -1,0 +1,154 @@
+"""The function route table: `/{routePrefix}/{route}` templates in ASP.NET precedence order, clash checks, matching.
+
+`RouteTable.build(routes, prefix=...)` parses every template once, rejects routes in the host's reserved space and
+pairs of routes that are the same template (names aside) with overlapping methods, and sorts the rest the way ASP.NET
+Core orders candidates: segment by segment, literal before constrained parameter before parameter before catch-all.
+`RouteTable.match(raw_path, method)` is the per-request lookup: no regex compilation, no table rebuilding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from funchost.errors import ConfigurationError, FunctionDefinitionError
+from funchost.http.template_parser import parse_template
+from funchost.http.templates import Parameter, RouteTemplate, Segment
+
+# Azure rejects function routes that start with these (ScriptHost.ValidateHttpFunction: "admin", "runtime").
+RESERVED_ROUTE_STARTS = ("admin", "runtime")
+# funchost's own probes, served at the root: with an empty routePrefix no function route may be exactly one of these.
+HOST_PATHS = ("healthz", "readyz", "metrics")
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a function asks for: its route (without the prefix) and methods (empty = every method)."""
+
+    function: str
+    route: str
+    methods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    function: str
+    route: str
+    template: RouteTemplate  # prefix segments included
+    methods: frozenset[str] | None  # None = every method
+    min_segments: int
+    max_segments: int | None  # None = catch-all
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    entry: RouteEntry | None  # None: no route accepts this method (see `allowed`) or nothing matched
+    values: dict[str, str]
+    allowed: frozenset[str] = frozenset()  # methods of routes whose path matched, for 405 Allow
+
+
+class RouteTable:
+    def __init__(self, entries: Sequence[RouteEntry], prefix: str) -> None:
+        self.entries = tuple(entries)
+        self.prefix = prefix
+
+    @classmethod
+    def build(cls, routes: Iterable[RouteSpec], *, prefix: str) -> RouteTable:
+        prefix = prefix.strip("/")
+        entries = [_entry(spec, prefix) for spec in routes]
+        _check_clashes(entries, prefix)
+        entries.sort(key=lambda e: (e.template.precedence, -len(e.template.segments)))  # stable: ties keep order
+        return cls(entries, prefix)
+
+    def match(self, raw_path: str, method: str) -> RouteMatch:
+        path = split_path(raw_path)
+        count = len(path)
+        allowed: set[str] = set()
+        for entry in self.entries:
+            if count < entry.min_segments or (entry.max_segments is not None and count > entry.max_segments):
+                continue
+            values = entry.template.match(path)
+            if values is None:
+                continue
+            if entry.methods is None or method in entry.methods:
+                return RouteMatch(entry, values)
+            allowed |= entry.methods
+        return RouteMatch(None, {}, frozenset(allowed))
+
+
+def split_path(raw_path: str) -> list[str]:
+    """Percent-encoded path → decoded segments (an encoded '/' stays inside its segment; one trailing '/' ignored)."""
+    text = raw_path[1:] if raw_path.startswith("/") else raw_path
+    if text.endswith("/"):
+        text = text[:-1]
+    if not text:
+        return []
+    return [unquote(part) if "%" in part else part for part in text.split("/")]
+
+
+def _entry(spec: RouteSpec, prefix: str) -> RouteEntry:
+    route = spec.route.strip().strip("/")
+    if route.lower().startswith(RESERVED_ROUTE_STARTS):
+        raise FunctionDefinitionError(
+            spec.function,
+            f"route '{spec.route}' starts with 'admin' or 'runtime', which the Functions host reserves for its "
+            "own APIs",
+            "choose a route that does not start with 'admin' or 'runtime'",
+        )
+    if not prefix and route.lower() in HOST_PATHS:
+        raise FunctionDefinitionError(
+            spec.function,
+            f"route '{spec.route}' with an empty routePrefix is the host's /{route.lower()} endpoint",
+            "choose another route, or keep a routePrefix (extensions.http.routePrefix in host.json)",
+        )
+    route_template = parse_template(route, function=spec.function)
+    prefix_segments = tuple(Segment((part.lower(),)) for part in prefix.split("/") if part)
+    template = RouteTemplate(f"{prefix}/{route}" if prefix else route, prefix_segments + route_template.segments)
+    segments = template.segments
+    last = segments[-1].parameter if segments else None
+    catch_all = last is not None and last.catch_all
+    required = len(segments)
+    while required and _omittable(segments[required - 1]):
+        required -= 1
+    methods = frozenset(m.upper() for m in spec.methods) if spec.methods else None
+    max_segments = None if catch_all else len(segments)
+    return RouteEntry(spec.function, route, template, methods, required, max_segments)
+
+
+def _omittable(segment: Segment) -> bool:
+    parameter = segment.parameter
+    return parameter is not None and parameter.omittable
+
+
+def _shape(template: RouteTemplate) -> tuple[object, ...]:
+    """What decides which URLs a template matches: literals, parameter positions and constraints, not names."""
+
+    def part(value: str | Parameter) -> object:
+        if isinstance(value, str):
+            return value.lower()
+        checks = tuple(sorted((c.name, c.args) for c in value.constraints))
+        return ("param", value.catch_all, value.optional or value.default is not None, checks)
+
+    return tuple(tuple(part(p) for p in segment.parts) for segment in template.segments)
+
+
+def _check_clashes(entries: list[RouteEntry], prefix: str) -> None:
+    seen: dict[tuple[object, ...], list[RouteEntry]] = {}
+    for entry in entries:
+        shape = _shape(entry.template)
+        for other in seen.get(shape, []):
+            if entry.methods is None or other.methods is None or entry.methods & other.methods:
+                if entry.methods is None and other.methods is None:
+                    overlap = "every method"
+                else:
+                    mine, theirs = entry.methods or other.methods, other.methods or entry.methods
+                    overlap = ", ".join(sorted((mine or frozenset()) & (theirs or frozenset())))
+                where = f"/{prefix}/" if prefix else "/"
+                raise ConfigurationError(
+                    f"Functions '{other.function}' (route '{other.route}') and '{entry.function}' (route "
+                    f"'{entry.route}') both answer {overlap} on the same URLs ({where}{entry.route}); the host "
+                    "could not tell which one a request is for. Fix: give one of them a different route, or "
+                    "split the methods between them (methods=[...] on @app.route)"
+                )
+        seen.setdefault(shape, []).append(entry)
