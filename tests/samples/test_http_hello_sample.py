@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 
 import httpx
 
@@ -53,18 +52,8 @@ def test_sigterm_lets_in_flight_requests_finish() -> None:
 
         caller = threading.Thread(target=slow_call)
         caller.start()
-        assert _wait_in_flight(host.base_url, "slow")
+        host.wait_metric("funchost_invocations_in_flight", 1, function="slow")
         host.proc.send_signal(signal.SIGTERM)
         caller.join(30)
         assert host.wait_exit(30) == 0
     assert result["r"].status_code == 200 and result["r"].text == "slept 2"
-
-
-def _wait_in_flight(base_url: str, function: str, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    needle = f'funchost_invocations_in_flight{{function="{function}"}} 1.0'
-    while time.monotonic() < deadline:
-        if needle in httpx.get(f"{base_url}/metrics").text:
-            return True
-        time.sleep(0.05)
-    return False

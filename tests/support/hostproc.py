@@ -76,6 +76,22 @@ class HostProcess:
             time.sleep(0.05)
         raise AssertionError(f"funchost not ready after {timeout} s:\n{self.output()}")
 
+    def metric(self, name: str, **labels: str) -> float:
+        """The value of one Prometheus sample from /metrics (0.0 when absent)."""
+        wanted = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+        for line in httpx.get(f"{self.base_url}/metrics", timeout=5).text.splitlines():
+            if line.startswith(wanted + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    def wait_metric(self, name: str, at_least: float, timeout: float = 30.0, **labels: str) -> float:
+        deadline = time.monotonic() + timeout
+        while (value := self.metric(name, **labels)) < at_least:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name}{labels} = {value} < {at_least} after {timeout} s:\n{self.output()}")
+            time.sleep(0.1)
+        return value
+
     def wait_exit(self, timeout: float = 30.0) -> int:
         try:
             return self.proc.wait(timeout)
