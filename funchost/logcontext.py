@@ -35,3 +35,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(logging.Formatter(FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
+    # The storage SDK logs every HTTP request at INFO; the Functions host keeps SDK chatter out of the console too.
+    # host.json logging.logLevel can still raise it (e.g. "azure": "Information").
+    logging.getLogger("azure").setLevel(max(level, logging.WARNING))

@@ -36,6 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     root = resolve_script_root(args.script_root)
     only = [n.strip() for n in args.functions.split(",") if n.strip()] if args.functions else None
+    configure_logging()  # before indexing: the library logs on the root logger while building functions
     app = load_app(root, only=only)
     configure_logging(app.host_config.log_level_for("Host"))
     _apply_log_levels(app)
@@ -47,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _apply_log_levels(app: LoadedApp) -> None:
+    for category, level in app.host_config.log_levels.items():
+        if category != "default" and not category.startswith("Function."):
+            logging.getLogger(category).setLevel(level)
     for indexed in app.functions:
         category = f"Function.{indexed.spec.name}"
         logging.getLogger(category).setLevel(app.host_config.log_level_for(category))
