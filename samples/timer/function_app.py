@@ -24,5 +24,7 @@ def heartbeat(timer: func.TimerRequest, context: func.Context) -> None:
     record = os.environ.get("HEARTBEAT_FILE")
     if record:
         with open(record, "a", encoding="utf-8") as out:
-            out.write(f"{now.isoformat()} {socket.gethostname()}-{os.getpid()} "
-                      f"past_due={timer.past_due} retry={context.retry_context.retry_count}\n")
+            out.write(
+                f"{now.isoformat()} {socket.gethostname()}-{os.getpid()} "
+                f"past_due={timer.past_due} retry={context.retry_context.retry_count}\n"
+            )
