@@ -17,7 +17,7 @@ app = func.FunctionApp()
 @app.timer_trigger(schedule="%HEARTBEAT_SCHEDULE%", arg_name="timer", run_on_startup=False)
 @app.retry(strategy="fixed_delay", max_retry_count="2", delay_interval="00:00:01")
 def heartbeat(timer: func.TimerRequest, context: func.Context) -> None:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     if timer.past_due:
         logging.warning("The timer is past due!")
     logging.info("Heartbeat at %s (next %s)", now.isoformat(), timer.schedule_status.get("Next"))
