@@ -1,0 +1,130 @@
+"""Processing one storage-queue message as Azure's QueueListener.ProcessMessageAsync and QueueProcessor do:
+decode, the poison rules, invoke while the lease is renewed, then delete on success or release on failure.
+
+Rules (Microsoft.Azure.WebJobs.Extensions.Storage.Common/src/Shared/Queues/QueueProcessor.cs):
+- before invoking, `DequeueCount > MaxDequeueCount` → move to the poison queue and skip;
+- success → delete; failure with `DequeueCount >= MaxDequeueCount` → copy to the poison queue (created if
+  missing), then delete; other failures → `UpdateMessage(visibilityTimeout)`;
+- without a poison queue (the name would be invalid or already ends in "-poison") a failed message is left
+  invisible until its lease lapses, so it cannot loop fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from azure.core.exceptions import AzureError, ResourceExistsError
+from azure.storage.queue import QueueMessage
+from azure.storage.queue.aio import QueueClient
+
+from funchost.bindings.queue import QUEUE_WATCHER, MessageDecodingError, decode_body
+from funchost.metadata.extension_options import QueuesOptions
+from funchost.triggers.queue_lease import MessageLease
+from funchost.triggers.queue_polling import describe, is_lost_message, is_queue_missing
+
+Invoke = Callable[[QueueMessage, bytes], Awaitable[bool]]  # run the function; True if it succeeded
+
+logger = logging.getLogger("funchost.queue")
+POISON_SUFFIX = "-poison"
+_QUEUE_NAME = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")  # QueueClientExtensions.IsValidQueueName
+
+
+def poison_queue_name(queue: str) -> str | None:
+    """QueueListenerFactory.CreatePoisonQueueReference: "<queue>-poison" if valid and not already a poison queue."""
+    if queue.endswith(POISON_SUFFIX):
+        return None
+    name = queue + POISON_SUFFIX
+    return name if _QUEUE_NAME.match(name) else None
+
+
+async def send_creating_queue(queue: QueueClient, text: str) -> None:
+    """AddMessageAndCreateIfNotExistsAsync: send; if the queue does not exist, create it and send again."""
+    try:
+        await queue.send_message(text)
+    except AzureError as exc:
+        if not is_queue_missing(exc):
+            raise
+        with contextlib.suppress(ResourceExistsError):
+            await queue.create_queue()
+        await queue.send_message(text)
+    QUEUE_WATCHER.notify(queue.url)
+
+
+class QueueProcessor:
+    def __init__(self, queue: QueueClient, poison: QueueClient | None, options: QueuesOptions) -> None:
+        self.queue = queue
+        self.poison = poison
+        self.options = options
+
+    async def process(self, lease: MessageLease, invoke: Invoke) -> None:
+        try:
+            body = decode_body(lease.message.content or "", self.options.message_encoding)
+        except MessageDecodingError:
+            await self.decoding_failed(lease)
+            return
+        if not await self.begin(lease):
+            return
+        lease.start_renewing()
+        try:
+            succeeded = await invoke(lease.message, body)
+        except asyncio.CancelledError:  # the drain's grace period ran out: hand the message back now
+            await lease.stop_renewing()
+            await asyncio.shield(self.release(lease, 0))
+            raise
+        await lease.stop_renewing()
+        await self.complete(lease, succeeded)
+
+    async def begin(self, lease: MessageLease) -> bool:
+        """False if the message was already dequeued more than maxDequeueCount times (it is moved to poison)."""
+        if (lease.message.dequeue_count or 0) > self.options.max_dequeue_count:
+            await self.move_to_poison(lease)
+            return False
+        return True
+
+    async def complete(self, lease: MessageLease, succeeded: bool) -> None:
+        if succeeded:
+            await self.delete(lease)
+        elif self.poison is not None:
+            if (lease.message.dequeue_count or 0) >= self.options.max_dequeue_count:
+                await self.move_to_poison(lease)
+            else:
+                await self.release(lease, self.options.visibility_timeout)
+        # else: leave it invisible until the lease lapses (no fast loop without a poison queue)
+
+    async def decoding_failed(self, lease: MessageLease) -> None:
+        """QueueServiceClientProvider's MessageDecodingFailed handler: poison the raw text at once."""
+        logger.warning("Message decoding has failed! Check MessageEncoding settings. MessageId=%s.", lease.message.id)
+        await self.move_to_poison(lease)
+
+    async def move_to_poison(self, lease: MessageLease) -> None:
+        if self.poison is None:
+            return
+        logger.warning(
+            "Message has reached MaxDequeueCount of %d. Moving message to queue '%s'.",
+            self.options.max_dequeue_count,
+            self.poison.queue_name,
+        )
+        await send_creating_queue(self.poison, lease.message.content or "")  # the stored text, unchanged
+        await self.delete(lease)
+
+    async def delete(self, lease: MessageLease) -> None:
+        try:
+            await self.queue.delete_message(lease.message.id, lease.pop_receipt)
+        except AzureError as exc:
+            if not is_lost_message(exc):
+                raise
+            logger.debug("Queue message '%s' was not deleted: %s", lease.message.id, describe(exc))
+
+    async def release(self, lease: MessageLease, visibility_timeout: float) -> None:
+        """Make the message visible again after `visibility_timeout` seconds (whole seconds, as the REST API)."""
+        try:
+            await self.queue.update_message(
+                lease.message.id, lease.pop_receipt, visibility_timeout=int(visibility_timeout)
+            )
+        except AzureError as exc:
+            if not is_lost_message(exc):
+                raise
