@@ -85,7 +85,8 @@ def envelope(record: KafkaRecordLike) -> str:
             "Value": _text(record.value),
             "Headers": _headers(record),
             "Key": _text(record.key),
-        }
+        },
+        separators=(",", ":"),
     )
 
 
@@ -175,7 +176,7 @@ def trigger_value(
                 function_name,
                 f"parameter '{parameter}' is annotated {annotation.__name__} but the Kafka trigger has cardinality "
                 "many (a batch of events)",
-                f"annotate it as typing.List[func.KafkaEvent], or set cardinality to one to get one {annotation.__name__}",
+                "annotate it as typing.List[func.KafkaEvent], or set cardinality to one",
             )
         return lambda records: body(records[0], data_type)
     if annotation is None or annotation is func.KafkaEvent or _is_event_list(annotation):

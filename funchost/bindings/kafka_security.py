@@ -110,7 +110,7 @@ def kafka_security(settings: KafkaSettings, where: str) -> KafkaSecurity:
             settings.ssl_key_location,
             settings.ssl_key_password,
         )
-    if mechanism == "GSSAPI":
+    if mechanism in (None, "GSSAPI"):
         return KafkaSecurity(PROTOCOLS[protocol], mechanism, ssl=files)
     return KafkaSecurity(PROTOCOLS[protocol], mechanism, settings.username, settings.password, files)
 
@@ -154,3 +154,10 @@ def client_options(security: KafkaSecurity, where: str) -> dict[str, Any]:
     if security.ssl is not None:
         options["ssl_context"] = ssl_context(security.ssl, where)
     return options
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Type: message` of a client error, without the repetition aiokafka's messages carry."""
+    text = str(exc)
+    name = type(exc).__name__
+    return text if text.startswith(name) else f"{name}: {text}"

@@ -39,12 +39,14 @@ def _optional(binding: BindingSpec, function: str, key: str, env: Mapping[str, s
 
 def _choice(binding: BindingSpec, function: str, key: str, allowed: tuple[str, ...], default: str) -> str:
     raw = str(binding.get(key, default) or default)
-    folded = raw.replace("_", "").lower() if key == "authenticationMode" else raw.lower()
-    if folded not in allowed:
+    # Decorators emit "SASLSSL", function.json has "SaslSsl", docs write "SASL_SSL": compare without underscores.
+    canonical = {name.replace("_", ""): name for name in allowed}
+    folded = raw.replace("_", "").lower()
+    if folded not in canonical:
         raise FunctionDefinitionError(
             function, f"binding '{binding.name}' {key} is '{raw}'", f"use one of {', '.join(allowed)}"
         )
-    return folded
+    return canonical[folded]
 
 
 # -- RabbitMQ -------------------------------------------------------------------------------------------------

@@ -1,0 +1,239 @@
+"""Kafka trigger (`kafkaTrigger`): a consumer-group member that runs the function for every record of its
+partitions, in order per partition and concurrently across partitions, committing offsets only after the
+outcome is known (auto-commit is off).
+
+As Azure's extension (Azure/azure-functions-kafka-extension, Listeners/KafkaListener.cs and the executors in
+Trigger/): one event at a time per partition for cardinality one, batches of up to host.json
+`extensions.kafka.maxBatchSize` (64) for cardinality many (here cut per partition, so ordering and commits stay
+per partition), the function's `@app.retry` policy first and then the redelivery rule of `kafka_partition.py`.
+Offsets are committed by `kafka_commit.py`; the consumer's options come from `kafka_config.py`.
+
+Rebalance: before partitions are revoked their in-flight work finishes, is settled and committed
+(`on_partitions_revoked`); buffered records are dropped and refetched by the next owner. A broker that cannot be
+reached at start (or later) is reported naming the brokerList setting and servers and retried in the
+background, state "starting"/"reconnecting" (so /readyz is 503). Stop: stop fetching, let in-flight work finish
+within the grace period, settle and commit it, then leave the group and close the consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+from aiokafka.structs import TopicPartition
+
+from funchost.errors import InvocationError
+from funchost.triggers.base import ListenerContext
+from funchost.triggers.gate import WorkGate
+from funchost.triggers.kafka_commit import OffsetCommitter
+from funchost.triggers.kafka_config import KafkaTriggerConfig
+from funchost.triggers.kafka_partition import PartitionWorker, Records
+
+logger = logging.getLogger("funchost.kafka")
+MAX_PARTITIONS_IN_FLIGHT = 1024  # one invocation per assigned partition at a time; this only caps the total
+RETRY_DELAYS = (1.0, 2.0, 4.0, 5.0)  # then every 5 s
+FETCH_TIMEOUT_MS = 1000
+
+
+@dataclass(frozen=True)
+class ManualRecord:
+    """The event of POST /admin/functions/{name}: the payload as the record value, no partition or offset."""
+
+    topic: str
+    value: bytes
+    partition: int = -1
+    offset: int = -1
+    timestamp: int = 0
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, listener: KafkaListener) -> None:
+        self._listener = listener
+
+    async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        await self._listener.give_up(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
+        self._listener.take(set(assigned))
+
+
+class KafkaListener:
+    def __init__(self, ctx: ListenerContext) -> None:
+        self._ctx = ctx
+        self._config = config = KafkaTriggerConfig.from_context(ctx)
+        self._settings = config.settings
+        self._options = config.options
+        self._function = config.function
+        self.name = f"kafka:{self._function}"
+        self._gate = WorkGate(MAX_PARTITIONS_IN_FLIGHT, self.name)
+        self._commits = OffsetCommitter(self.name)
+        self._failures: dict[tuple[TopicPartition, int], int] = {}
+        self._workers: dict[TopicPartition, PartitionWorker] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._state = "starting"
+        self._stopping = asyncio.Event()
+        self._first_attempt = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- Listener contract -------------------------------------------------------------------------------------
+
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def in_flight(self) -> int:
+        return self._gate.in_flight
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.name)
+        await self._first_attempt.wait()  # connected, or the failure is reported and retries are scheduled
+
+    async def stop(self, grace_seconds: float) -> None:
+        self._state = "stopping"
+        self._stopping.set()
+        if self._task is not None:  # stop fetching first
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            with contextlib.suppress(KafkaError):
+                self._consumer.pause(*self._consumer.assignment())
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.close()
+        await self._gate.drain(grace_seconds)
+        await asyncio.gather(*(w.task for w in workers), return_exceptions=True)
+        await self._disconnect()
+        self._state = "stopped"
+        logger.info("Kafka listener for function '%s' stopped", self._function)
+
+    async def trigger_manually(self, payload: str) -> None:
+        record = ManualRecord(self._settings.topic, payload.encode("utf-8"), timestamp=int(time.time() * 1000))
+        await self._ctx.invoker.invoke({self._config.binding: self._config.convert([record])})
+
+    # -- connection ----------------------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        failures, last_error = 0, ""
+        while not self._stopping.is_set():
+            consumer = None
+            try:
+                consumer = self._consumer = self._config.consumer(_Rebalance(self))
+                await consumer.start()
+                self._commits.attach(consumer)
+                self._state, failures = "running", 0
+                logger.info(
+                    "Kafka trigger '%s' consuming topic '%s' as group '%s' from %s",
+                    self._function,
+                    self._settings.topic,
+                    self._settings.consumer_group,
+                    self._settings.bootstrap_servers,
+                )
+                self._first_attempt.set()
+                await self._fetch(consumer)
+            except Exception as exc:  # broker errors are retried; anything else is logged with its traceback
+                failures += 1
+                error = self._config.explain(exc)
+                if error != last_error or failures % 12 == 0:
+                    unexpected = not isinstance(exc, KafkaError | OSError)
+                    logger.error("%s (attempt %d; retrying in the background)", error, failures, exc_info=unexpected)
+                last_error = error
+                self._state = "starting" if self._state == "starting" else "reconnecting"
+                self._first_attempt.set()
+                await self._release(set(self._workers))
+                await self._disconnect(consumer)
+                delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def _disconnect(self, consumer: AIOKafkaConsumer | None = None) -> None:
+        consumer = consumer or self._consumer
+        await self._commits.detach()
+        self._consumer = None
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await consumer.stop()  # leaves the group
+
+    # -- fetching and partitions ---------------------------------------------------------------------------------
+
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> None:
+        while not self._stopping.is_set():
+            fetched = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS)
+            for tp, records in fetched.items():
+                worker = self._workers.get(tp)
+                if worker is not None and records and worker.feed(records):
+                    self._call(consumer.pause, tp)
+
+    def take(self, assigned: set[TopicPartition]) -> None:
+        logger.info("Kafka trigger '%s' assigned partitions %s", self._function, _names(assigned))
+        for tp in assigned - set(self._workers):
+            self._workers[tp] = PartitionWorker(
+                tp,
+                function=self._function,
+                batch_size=self._config.batch_size,
+                options=self._options,
+                failures=self._failures,
+                invoke=self._invoke,
+                store=self._commits.store,
+                rewind=lambda tp, offset: self._call_consumer("seek", tp, offset),
+                resume=lambda tp: self._call_consumer("resume", tp),
+            )
+
+    async def give_up(self, revoked: set[TopicPartition]) -> None:
+        logger.info("Kafka trigger '%s' revoked partitions %s", self._function, _names(revoked))
+        await self._release(revoked)
+
+    async def _release(self, partitions: set[TopicPartition]) -> None:
+        """Finish the partitions' in-flight work, commit it, and forget them."""
+        workers = [w for tp, w in self._workers.items() if tp in partitions]
+        for worker in workers:
+            worker.close()
+        if workers:
+            timeout = self._options.max_poll_interval_ms / 1000
+            await asyncio.wait([w.task for w in workers], timeout=timeout)
+        await self._commits.flush(partitions)
+        self._commits.forget(partitions)
+        for worker in workers:
+            self._workers.pop(worker.tp, None)
+
+    async def _invoke(self, records: Records) -> bool:
+        await self._gate.acquire()
+        task = self._gate.spawn(self._run_function(records))
+        await asyncio.wait({task})  # never cancels the invocation; stop() drains it with the grace period
+        if task.cancelled():
+            raise asyncio.CancelledError  # outcome unknown: nothing is stored, the records are redelivered
+        return bool(task.result())
+
+    async def _run_function(self, records: Records) -> bool:
+        try:
+            await self._ctx.invoker.invoke_with_retries(
+                lambda: {self._config.binding: self._config.convert(records)}, self._ctx.invoker.spec.retry
+            )
+        except InvocationError:
+            return False  # logged by the invoker with its traceback
+        except Exception:
+            logger.exception("Function '%s': the Kafka event(s) could not be converted", self._function)
+            return False
+        return True
+
+    def _call_consumer(self, method: str, *args: Any) -> None:
+        if self._consumer is not None and not self._stopping.is_set():
+            self._call(getattr(self._consumer, method), *args)
+
+    @staticmethod
+    def _call(method: Any, *args: Any) -> None:
+        with contextlib.suppress(KafkaError):  # IllegalStateError: the partition was revoked meanwhile
+            method(*args)
+
+
+def _names(partitions: Collection[TopicPartition]) -> str:
+    return "[" + ", ".join(f"{tp.topic}/{tp.partition}" for tp in sorted(partitions)) + "]" if partitions else "[]"
