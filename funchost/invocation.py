@@ -21,6 +21,7 @@ from typing import Any
 
 from funchost.bindings.context import InvocationContext, Out, RetryContext
 from funchost.bindings.http import HttpOutputError, to_http_response
+from funchost.deadlines import deadlines
 from funchost.errors import FunctionTimeoutError, InvocationError
 from funchost.logcontext import current_invocation
 from funchost.metadata.indexing import IndexedFunction
@@ -108,7 +109,7 @@ class FunctionInvoker:
         self._function_log = logging.getLogger(f"Function.{self.name}")
         metrics.register_function(self.name)
         self._gauge = metrics.in_flight.labels(self.name)
-        self._histogram = metrics.duration.labels(self.name)
+        self._histogram = metrics.duration.distribution(self.name)
         self._counters = {o: metrics.invocations.labels(self.name, o) for o in ("success", "failure", "timeout")}
 
     async def invoke(
@@ -127,6 +128,8 @@ class FunctionInvoker:
         self._in_flight.enter()
         started = time.perf_counter()
         outcome = "failure"
+        watch = deadlines() if self._timeout is not None else None
+        deadline_key = watch.register(self._timeout) if watch is not None else 0
         try:
             result = await self._call(args)
             outputs = self._collect(outs, result)
@@ -134,7 +137,12 @@ class FunctionInvoker:
                 self._check_http_output(outputs)  # a bad HTTP result fails the invocation before anything is sent
                 await self._send_outputs(outputs)
             outcome = "success"
-        except TimeoutError:
+        except asyncio.CancelledError:
+            if watch is None or not watch.unregister(deadline_key):
+                raise  # cancelled by someone else (shutdown): not a timeout
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
             outcome = "timeout"
             self._function_log.error("Timeout value of %s exceeded by function '%s'", self._timeout, self.name)
             raise FunctionTimeoutError(
@@ -147,6 +155,11 @@ class FunctionInvoker:
             self._function_log.exception("Executed '%s' (Failed, Id=%s): %s", self.name, invocation_id, exc)
             raise InvocationError(f"Function '{self.name}' failed: {type(exc).__name__}: {exc}") from exc
         finally:
+            if watch is not None and watch.unregister(deadline_key) and outcome != "timeout":
+                # The watchdog cancelled us but the function turned that into another error: undo the cancel.
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
             self._histogram.observe(time.perf_counter() - started)
             self._counters[outcome].inc()
             self._gauge.dec()
@@ -216,10 +229,9 @@ class FunctionInvoker:
         return args
 
     async def _call(self, args: dict[str, Any]) -> Any:
-        # asyncio.timeout, not wait_for: wait_for wraps the coroutine in a new Task on every call.
-        async with asyncio.timeout(self._timeout):
-            if self.is_async:
-                return await self._callable(**args)
-            call = functools.partial(contextvars.copy_context().run, self._callable, **args)
-            # A sync function that overruns cannot be killed; its thread finishes on its own after we give up on it.
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        # functionTimeout is enforced by the per-loop watchdog (funchost/deadlines.py), not a timer per call.
+        if self.is_async:
+            return await self._callable(**args)
+        call = functools.partial(contextvars.copy_context().run, self._callable, **args)
+        # A sync function that overruns cannot be killed; its thread finishes on its own after we give up on it.
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)

@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 
+from uvicorn.loops.auto import auto_loop_factory
+
 from funchost.host import Host, bind_socket
 from funchost.logcontext import configure_logging
 from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
@@ -44,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
     sock = bind_socket(args.host, port)  # fail fast, before listeners start, if the port is taken
     host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
     print_functions(app, args.host, port)
-    return asyncio.run(host.serve(sock))
+    # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
+    with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:
+        return runner.run(host.serve(sock))
 
 
 def _apply_log_levels(app: LoadedApp) -> None:

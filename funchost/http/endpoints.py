@@ -91,7 +91,7 @@ class _Recorder:
     def __init__(self, name: str, metrics: HostMetrics) -> None:
         metrics.register_function(name)
         self.in_flight = metrics.in_flight.labels(name)
-        self.duration = metrics.duration.labels(name)
+        self.duration = metrics.duration.distribution(name)
         self.outcomes = {o: metrics.invocations.labels(name, o) for o in ("success", "failure")}
 
     async def run(self, call: Awaitable[bool | None]) -> None:

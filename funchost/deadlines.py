@@ -1,0 +1,62 @@
+"""`functionTimeout` enforcement with one watchdog per event loop instead of a timer per invocation.
+
+`asyncio.timeout()` schedules and cancels a timer handle on every call, a measurable share of a small HTTP
+function's cost. Here an invocation only records its deadline; a watchdog task, running only while something
+is registered, wakes every `TICK` seconds and cancels the tasks that overran. Timeouts therefore fire up to
+`TICK` late, well within functionTimeout's one-second minimum.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+
+TICK = 0.25
+
+
+class Deadlines:
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[float, asyncio.Task[object]]] = {}
+        self.expired: set[int] = set()
+        self._watchdog: asyncio.Task[None] | None = None
+        self._next_key = 0
+
+    def register(self, timeout: float | None) -> int:
+        task = asyncio.current_task()
+        assert task is not None, "invocations run inside a task"
+        self._next_key += 1
+        key = self._next_key
+        self._entries[key] = (time.monotonic() + (timeout or 0.0), task)
+        if self._watchdog is None or self._watchdog.done():
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch(), name="funchost-deadlines")
+        return key
+
+    def unregister(self, key: int) -> bool:
+        """Forget the entry; True if the watchdog had cancelled it for running past its deadline."""
+        self._entries.pop(key, None)
+        if key in self.expired:
+            self.expired.discard(key)
+            return True
+        return False
+
+    async def _watch(self) -> None:
+        while self._entries:
+            await asyncio.sleep(TICK)
+            now = time.monotonic()
+            for key, (deadline, task) in list(self._entries.items()):
+                if now >= deadline and key not in self.expired:
+                    self.expired.add(key)
+                    task.cancel()
+
+
+_per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = weakref.WeakKeyDictionary()
+
+
+def deadlines() -> Deadlines:
+    """The `Deadlines` of the running loop."""
+    loop = asyncio.get_running_loop()
+    found = _per_loop.get(loop)
+    if found is None:
+        found = _per_loop[loop] = Deadlines()
+    return found
