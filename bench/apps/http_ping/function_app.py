@@ -1,0 +1,15 @@
+"""Benchmark app: the smallest HTTP functions, one `async def` and one `def`, both anonymous."""
+
+import azure.functions as func
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.route(route="async", methods=["GET"])
+async def ping_async(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("ok")
+
+
+@app.route(route="sync", methods=["GET"])
+def ping_sync(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("ok")
