@@ -37,12 +37,16 @@ logger = logging.getLogger("funchost.host")
 DEFAULT_GRACE_SECONDS = 30.0
 
 
-def bind_socket(address: str, port: int) -> socket.socket:
+def bind_socket(address: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """Bind the HTTP port. With `reuse_port`, several worker processes share it and the kernel balances
+    connections between them (SO_REUSEPORT) — how the local scale target serves HTTP with N workers."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) on accepted sockets only for that protocol;
     # without it a keep-alive response body waits ~40 ms for the client's delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((address, port))
     except OSError as exc:

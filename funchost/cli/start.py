@@ -32,6 +32,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=float(os.environ.get("FUNCHOST_GRACE_PERIOD", "30")),
         help="seconds in-flight work may take to finish after SIGTERM (default 30)",
     )
+    parser.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="share the port with other funchost workers of this app (SO_REUSEPORT; used by the scale controller)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -43,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(app.host_config.log_level_for("Host"))
     _apply_log_levels(app)
     port = args.port or int(app.local_settings.host.get("LocalHttpPort") or DEFAULT_PORT)
-    sock = bind_socket(args.host, port)  # fail fast, before listeners start, if the port is taken
+    sock = bind_socket(args.host, port, reuse_port=args.reuse_port)  # fail fast, before listeners start, if the port is taken
     host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
     print_functions(app, args.host, port)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
