@@ -1,0 +1,1 @@
+"""Scalers, one module per trigger type; `SCALERS` maps trigger type → "module:Class"."""

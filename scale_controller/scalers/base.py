@@ -1,0 +1,31 @@
+"""The `Scaler` contract: measure one trigger's backlog exactly as the matching KEDA scaler does.
+
+Activity (0↔1) is separate from the metric (1↔N), as in KEDA: `active` is `value > activation threshold`,
+while `value / target` drives the replica count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: float  # the backlog: messages waiting, consumer lag, ...
+    target: float  # what one replica handles (the AverageValue target)
+    active: bool  # value > activation threshold (strictly greater, as KEDA)
+
+
+class Scaler(Protocol):
+    name: str  # e.g. "azure-queue:orders" — shown in `funchost scale status`
+
+    async def measure(self) -> Measurement:
+        """Query the broker once. Raise `ScalerError` (with the cause chained) when it cannot."""
+
+    async def aclose(self) -> None:
+        """Close clients and connections."""
+
+
+class ScalerError(Exception):
+    """A scaler could not measure (broker down, entity missing, auth failed); the message says which and why."""

@@ -1,0 +1,1 @@
+"""Scale targets: local worker processes, docker containers, a Kubernetes Deployment."""
