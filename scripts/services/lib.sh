@@ -49,12 +49,12 @@ port_open() {
 storage_answers() {
     local headers
     if command -v curl >/dev/null 2>&1; then
-        headers="$(curl -s -D - -o /dev/null -m 3 "$1" 2>/dev/null || true)"
+        headers="$(curl -s -D - -o /dev/null -m 10 "$1" 2>/dev/null || true)"
     else
         headers="$(python3 - "$1" <<'PY' 2>/dev/null || true
 import sys, urllib.error, urllib.request
 try:
-    print(urllib.request.urlopen(sys.argv[1], timeout=3).headers)
+    print(urllib.request.urlopen(sys.argv[1], timeout=10).headers)
 except urllib.error.HTTPError as e:
     print(e.headers)
 PY
