@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
+from funchost.metadata.scale_settings import scale_metadata
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,11 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def metadata_document(app: LoadedApp) -> dict[str, Any]:
-    return {
-        "scriptRoot": str(app.script_root),
-        "routePrefix": app.host_config.route_prefix,
-        "functions": [f.spec.to_metadata() for f in app.functions],
-    }
+    scale = scale_metadata(app)  # event-triggered functions only: target, activationThreshold, source, options
+    functions = [f.spec.to_metadata() for f in app.functions]
+    for doc in functions:
+        if doc["name"] in scale:
+            doc["scale"] = scale[doc["name"]]
+    return {"scriptRoot": str(app.script_root), "routePrefix": app.host_config.route_prefix, "functions": functions}
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -1,0 +1,107 @@
+"""Azure Storage Queue scaler: the queue's length, exactly as KEDA's `azure-queue` scaler measures it.
+
+kedacore/keda `pkg/scalers/azure_queue_scaler.go` `getMessageCount`: with queueLengthStrategy "visibleonly", peek
+32 messages and use that count when fewer came back; otherwise (and with the default "all") the queue's
+ApproximateMessagesCount, which includes invisible (leased, in-flight) messages. Active when length > activation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
+from azure.storage.queue.aio import QueueClient
+
+from funchost.errors import ConfigurationError
+from funchost.metadata.binding_settings import QueueBindingSettings
+from funchost.metadata.connections import StorageConnection
+from scale_controller.app_metadata import EventFunction
+from scale_controller.scalers.base import Measurement, ScalerError
+
+MAX_PEEK = 32  # the service's peek limit (azure_queue_scaler.go maxPeekMessages)
+STRATEGIES = ("all", "visibleonly")
+
+
+class AzureQueueScaler:
+    def __init__(
+        self,
+        *,
+        queue_name: str,
+        connection: StorageConnection,
+        target: float,
+        activation: float = 0.0,
+        strategy: str = "all",
+        function: str = "",
+    ) -> None:
+        if strategy not in STRATEGIES:
+            raise ConfigurationError(f"queueLengthStrategy '{strategy}' is not one of {', '.join(STRATEGIES)}")
+        conn = connection.effective_connection_string("queue")
+        if conn is None:
+            raise ConfigurationError(
+                f"Function '{function}': the scale controller cannot use the identity-based connection "
+                f"'{connection.setting_name}' ({connection.service_uri}) yet. Fix: set '{connection.setting_name}' "
+                "to a storage connection string"
+            )
+        self.name = f"azure-queue:{queue_name}"
+        self.queue_name = queue_name
+        self.target = target
+        self.activation = activation
+        self.strategy = strategy
+        self._setting = connection.setting_name
+        self._function = function
+        try:
+            # No SDK retry (storage's first back-off is 15 s): the controller polls again, a poll must not hang.
+            self._client = QueueClient.from_connection_string(
+                conn, queue_name, retry_total=0, connection_timeout=10, read_timeout=20
+            )
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"Function '{function}': app setting '{self._setting}' is not a valid storage connection string "
+                f"({exc}). Fix: use 'UseDevelopmentStorage=true' for Azurite or the account's connection string"
+            ) from None
+
+    @classmethod
+    def from_function(cls, function: EventFunction, environ: Mapping[str, str] | None = None) -> AzureQueueScaler:
+        settings = function.settings
+        assert isinstance(settings, QueueBindingSettings)
+        return cls(
+            queue_name=settings.queue_name,
+            connection=settings.connection,
+            target=function.scale.target,
+            activation=function.scale.activation_threshold,
+            strategy=str(function.scale.options.get("queueLengthStrategy", "all")),
+            function=function.name,
+        )
+
+    async def measure(self) -> Measurement:
+        try:
+            length = await self._length()
+        except AzureError as exc:
+            raise ScalerError(self._explain(exc)) from exc
+        return Measurement(value=float(length), target=float(self.target), active=length > self.activation)
+
+    async def _length(self) -> int:
+        if self.strategy == "visibleonly":
+            visible = len(await self._client.peek_messages(max_messages=MAX_PEEK))
+            if visible < MAX_PEEK:
+                return visible  # fewer than a full peek: that is every visible message
+        properties = await self._client.get_queue_properties()
+        return int(properties.approximate_message_count or 0)
+
+    def _explain(self, exc: AzureError) -> str:
+        endpoint = self._client.url.split("?", 1)[0]  # never the SAS token
+        where = f"Function '{self._function}': cannot measure queue '{self.queue_name}' at {endpoint}"
+        if isinstance(exc, ResourceNotFoundError):
+            return f"{where}: the queue does not exist. Fix: create it, or correct queueName"
+        if isinstance(exc, HttpResponseError) and exc.status_code in (401, 403):
+            return f"{where}: access denied (HTTP {exc.status_code}). Fix: correct app setting '{self._setting}'"
+        if isinstance(exc, ServiceRequestError):
+            return f"{where}: storage is unreachable ({first_line(exc)}). Fix: start it or correct '{self._setting}'"
+        return f"{where}: {type(exc).__name__}: {first_line(exc)}"
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def first_line(exc: AzureError) -> str:
+    return (exc.message or type(exc).__name__).splitlines()[0]
