@@ -57,6 +57,7 @@ class ScaleLoop:
         scaler_timeout: float = 10.0,
         status_path: Path | None = None,
         clock: Callable[[], float] = time.time,
+        on_tick: Callable[[Sequence[Reading], Decision | None], None] | None = None,
     ) -> None:
         if interval <= 0 or scaler_timeout <= 0:
             raise ValueError(
@@ -74,6 +75,7 @@ class ScaleLoop:
         self.status_path, self._clock = status_path, clock
         self.lag = status.LagStats()
         self.last_decision: Decision | None = None
+        self.on_tick = on_tick  # e.g. the live display of `funchost up`
         self._state: State | None = None
         self._started_at = clock()
         self._last_change: dict[str, Any] | None = None
@@ -106,6 +108,8 @@ class ScaleLoop:
             self._target_error = f"cannot read the current replicas: {_describe(exc)}"
             log.error("%s: %s", self.target.name, self._target_error)
             self._publish(readings, None, now)
+            if self.on_tick is not None:
+                self.on_tick(readings, None)
             return None
         self._target_error = None
         decision = decide(readings, current, self.policy, self._state or self._initial_state(now, current), now)
@@ -128,6 +132,8 @@ class ScaleLoop:
                 self._last_change = {"at": now, "from": current, "to": decision.desired, "reason": decision.reason}
         self.last_decision = decision
         self._publish(readings, decision, now)
+        if self.on_tick is not None:
+            self.on_tick(readings, decision)
         return decision
 
     def _initial_state(self, now: float, current: int) -> State:

@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(app.host_config.log_level_for("Host"))
     _apply_log_levels(app)
     port = args.port or int(app.local_settings.host.get("LocalHttpPort") or DEFAULT_PORT)
-    sock = bind_socket(args.host, port, reuse_port=args.reuse_port)  # fail fast, before listeners start, if the port is taken
+    # Bind first: a taken port fails fast, before any listener starts.
+    sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
     host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
     print_functions(app, args.host, port)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
