@@ -15,7 +15,7 @@ import azure.functions as func
 app = func.FunctionApp()
 
 
-@app.queue_trigger(arg_name="msg", queue_name="work-items", connection="AzureWebJobsStorage")
+@app.queue_trigger(arg_name="msg", queue_name="%WORK_QUEUE%", connection="AzureWebJobsStorage")
 def work(msg: func.QueueMessage) -> None:
     item = json.loads(msg.get_body())
     time.sleep(float(os.environ.get("WORK_SECONDS", "0.2")))  # pretend to do something useful (in the thread pool)

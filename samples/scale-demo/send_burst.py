@@ -14,14 +14,13 @@ from azure.storage.queue.aio import QueueClient
 
 from funchost.metadata.connections import StorageConnection
 
-QUEUE = "work-items"
-
 
 async def send(count: int) -> None:
+    queue_name = os.environ.get("WORK_QUEUE", "work-items")
     setting = os.environ.get("AzureWebJobsStorage", "UseDevelopmentStorage=true")
     connection = StorageConnection("AzureWebJobsStorage", connection_string=setting).effective_connection_string()
     assert connection is not None
-    async with QueueClient.from_connection_string(connection, QUEUE) as queue:
+    async with QueueClient.from_connection_string(connection, queue_name) as queue:
         try:
             await queue.create_queue()
         except ResourceExistsError:
@@ -34,7 +33,7 @@ async def send(count: int) -> None:
         ]
         for start in range(0, count, 50):
             await asyncio.gather(*(queue.send_message(body) for body in pending[start : start + 50]))
-    print(f"enqueued {count} items to '{QUEUE}' (batch {batch})")
+    print(f"enqueued {count} items to '{queue_name}' (batch {batch})")
 
 
 if __name__ == "__main__":
