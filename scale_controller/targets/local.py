@@ -1,0 +1,223 @@
+"""Local worker processes: N `funchost start --reuse-port` workers of one app on this machine.
+
+Owns starting workers, replacing crashed ones (with a back-off), draining them on scale-in (SIGTERM, then SIGKILL
+only after the grace period) and their log files (`<log_dir>/worker-<index>.log`).
+
+HTTP with N workers: every worker binds the same address and port with SO_REUSEPORT and the Linux kernel spreads
+new connections over the listening workers (by a hash of the connection's addresses, not by load). Caveats: a
+keep-alive connection stays on one worker; connections still waiting in the accept queue of a worker that is
+stopping are reset, so a client may see a refused or reset connection during scale-in; with 0 workers nothing
+listens (HTTP cannot wake the app from zero); any process of the same user may join the port; Linux only (macOS
+and BSD accept the option but do not balance).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scale_controller.targets.base import TargetError
+
+logger = logging.getLogger("scale_controller.targets.local")
+
+STABLE_SECONDS = 10.0  # a worker that ran this long before crashing resets the back-off
+MAX_BACKOFF_SECONDS = 30.0
+KILL_MARGIN_SECONDS = 5.0  # past the worker's own grace period, before SIGKILL
+
+
+@dataclass
+class Worker:
+    index: int
+    process: asyncio.subprocess.Process
+    log_path: Path
+    started: float  # time.monotonic()
+    stopping: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@dataclass(frozen=True)
+class WorkerExit:
+    index: int
+    pid: int
+    returncode: int
+    requested: bool  # True when the target asked it to stop (scale-in, close); False: it crashed
+
+
+class LocalProcessTarget:
+    """Scales an app as worker processes; `aclose()` stops them all gracefully."""
+
+    def __init__(
+        self,
+        script_root: Path,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        *,
+        python: str = sys.executable,
+        grace_seconds: float = 30.0,
+        host: str = "0.0.0.0",
+        log_dir: Path | None = None,
+    ) -> None:
+        self.script_root = Path(script_root).resolve()
+        self.port = port
+        self.env = dict(env or {})
+        self.python = python
+        self.grace_seconds = grace_seconds
+        self.host = host
+        self.log_dir = log_dir or self.script_root / ".funchost" / "workers"
+        self.name = f"local:{self.script_root.name}"
+        self.exits: list[WorkerExit] = []  # every worker that ended, oldest first
+        self._desired = 0
+        self._running: list[Worker] = []  # not asked to stop, oldest first
+        self._draining: list[Worker] = []
+        self._next_index = 0
+        self._crashes = 0  # consecutive quick crashes, for the back-off
+        self._backoff: asyncio.Task[None] | None = None  # a pending replacement of crashed workers
+        self._closing = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Condition()
+        self._closed = False
+
+    @property
+    def pids(self) -> list[int]:
+        """PIDs of the live workers that count as replicas, oldest first."""
+        return [w.pid for w in self._running]
+
+    @property
+    def draining_pids(self) -> list[int]:
+        return [w.pid for w in self._draining]
+
+    async def current(self) -> int:
+        return len(self._running)
+
+    async def scale_to(self, replicas: int) -> None:
+        if replicas < 0:
+            raise ValueError(f"replicas must be 0 or more, got {replicas}")
+        if self._closed:
+            raise TargetError(f"{self.name}: scale_to({replicas}) after aclose(); create a new target")
+        self._desired = replicas
+        await self._reconcile()
+
+    async def wait_until(self, predicate: Callable[[LocalProcessTarget], bool]) -> None:
+        """Wait until `predicate(self)` holds, re-checked on every worker start and exit (bound it with
+        `asyncio.timeout`)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: predicate(self))
+
+    async def aclose(self) -> None:
+        """Stop every worker with SIGTERM and wait for them to drain (SIGKILL after the grace period)."""
+        self._closed = True
+        self._closing.set()  # a pending replacement gives up
+        self._desired = 0
+        await self._reconcile()
+        await asyncio.gather(*(w.process.wait() for w in list(self._draining)))
+        await asyncio.gather(*self._tasks, *([self._backoff] if self._backoff else []), return_exceptions=True)
+
+    # -- reconciliation -----------------------------------------------------------------------------------------
+
+    async def _reconcile(self) -> None:
+        async with self._lock:
+            while len(self._running) > self._desired:
+                self._stop(self._running.pop())  # the newest first
+            while len(self._running) < self._desired and (self._backoff is None or self._backoff.done()):
+                await asyncio.shield(self._spawn())  # a cancelled caller must not leave an untracked process
+        await self._notify()
+
+    async def _spawn(self) -> None:
+        index = self._next_index
+        self._next_index += 1
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"worker-{index}.log"
+        command = [self.python, "-m", "funchost.cli.main", "start", "--script-root", str(self.script_root)]
+        command += ["--host", self.host, "--port", str(self.port), "--reuse-port"]
+        command += ["--grace-period", str(self.grace_seconds)]
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "FUNCHOST_WORKER_INDEX": str(index)}
+        with log_path.open("ab") as log:
+            try:
+                # Own session: a Ctrl-C on the controller's terminal does not reach the workers; the target
+                # drains them itself.
+                process = await asyncio.create_subprocess_exec(
+                    *command, cwd=self.script_root, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                )  # fmt: skip
+            except OSError as exc:
+                raise TargetError(
+                    f"{self.name}: cannot start a worker with {self.python!r}: {exc}. "
+                    "Fix: pass the python of an environment where funchost is installed"
+                ) from exc
+        worker = Worker(index, process, log_path, time.monotonic())
+        self._running.append(worker)
+        logger.info("%s: started worker %d (pid %d, log %s)", self.name, index, worker.pid, log_path)
+        self._track(self._watch(worker))
+
+    def _stop(self, worker: Worker) -> None:
+        worker.stopping = True
+        self._draining.append(worker)
+        logger.info(
+            "%s: stopping worker %d (pid %d): SIGTERM, it drains in-flight work", self.name, worker.index, worker.pid
+        )
+        with contextlib.suppress(ProcessLookupError):
+            worker.process.send_signal(signal.SIGTERM)
+        self._track(self._kill_after_grace(worker))
+
+    async def _kill_after_grace(self, worker: Worker) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(worker.process.wait(), self.grace_seconds + KILL_MARGIN_SECONDS)
+            return
+        logger.error("%s: worker %d (pid %d) did not exit %.0f s after SIGTERM; SIGKILL", self.name, worker.index,
+                     worker.pid, self.grace_seconds + KILL_MARGIN_SECONDS)  # fmt: skip
+        with contextlib.suppress(ProcessLookupError):
+            worker.process.kill()
+
+    async def _watch(self, worker: Worker) -> None:
+        returncode = await worker.process.wait()
+        self.exits.append(WorkerExit(worker.index, worker.pid, returncode, worker.stopping))
+        if worker.stopping:
+            self._draining.remove(worker)
+            log = logger.info if returncode == 0 else logger.warning
+            log("%s: worker %d (pid %d) exited with %d", self.name, worker.index, worker.pid, returncode)
+            await self._notify()
+            return
+        self._running.remove(worker)
+        lived = time.monotonic() - worker.started
+        self._crashes = 1 if lived >= STABLE_SECONDS else self._crashes + 1
+        # Back-off as a CrashLoopBackOff would: the first crash is replaced at once, then 1, 2, 4 … 30 s.
+        delay = 0.0 if self._crashes == 1 else min(MAX_BACKOFF_SECONDS, 2.0 ** (self._crashes - 2))
+        logger.warning("%s: worker %d (pid %d) exited with %d after %.1f s; replacing it in %.0f s (log: %s)",
+                       self.name, worker.index, worker.pid, returncode, lived, delay, worker.log_path)  # fmt: skip
+        await self._notify()
+        if not self._closed and (self._backoff is None or self._backoff.done()):  # else the pending one replaces it
+            self._backoff = asyncio.create_task(self._replace_after(delay))
+
+    async def _replace_after(self, delay: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), delay)
+        self._backoff = None
+        if self._closed:
+            return
+        try:
+            await self._reconcile()
+        except TargetError as exc:  # nobody awaits this task: say it, the next scale_to() tries again
+            logger.error("%s: could not replace a worker: %s", self.name, exc)
+
+    def _track(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
