@@ -8,13 +8,13 @@ an output that cannot be sent fails the invocation and the input is retried (at-
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from funchost.errors import FunctionDefinitionError
 from funchost.metadata.binding_settings import BindingSettings
 from funchost.metadata.host_config import HostConfig
+from funchost.metadata.registry import find_registered
 from funchost.metadata.spec import Direction, FunctionSpec
 
 # Binding type (canonical spelling) → "module:Class". Alphabetical. `http` outputs are the HTTP response.
@@ -36,15 +36,14 @@ class OutputSender(Protocol):
 
 
 def sender_class(binding_type: str, function_name: str) -> Any:
-    target = next((v for k, v in OUTPUTS.items() if k.casefold() == binding_type.casefold()), None)
-    if target is None:
+    found = find_registered(OUTPUTS, binding_type)
+    if found is None:
         raise FunctionDefinitionError(
             function_name,
             f"output binding type '{binding_type}' is not supported by funchost",
             f"use one of: http, {', '.join(sorted(OUTPUTS))}",
         )
-    module_name, _, class_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return found
 
 
 class OutputDispatcher:

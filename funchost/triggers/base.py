@@ -7,7 +7,6 @@ optional and are imported only when an app uses that trigger.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +15,7 @@ from funchost.errors import FunctionDefinitionError
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import BindingSettings
+from funchost.metadata.registry import find_registered
 from funchost.metrics import HostMetrics
 
 # Binding type (canonical spelling) → "module:Class" of its listener. Alphabetical. HTTP is served by funchost.http.
@@ -63,12 +63,11 @@ class Listener(Protocol):
 
 def listener_class(trigger_type: str, function_name: str) -> Any:
     """Import the listener class for a trigger type, or explain that no listener exists for it."""
-    target = next((v for k, v in LISTENERS.items() if k.casefold() == trigger_type.casefold()), None)
-    if target is None:
+    found = find_registered(LISTENERS, trigger_type)
+    if found is None:
         raise FunctionDefinitionError(
             function_name,
             f"trigger '{trigger_type}' has no listener in this version of funchost",
             f"use one of: httpTrigger, {', '.join(sorted(LISTENERS))}",
         )
-    module_name, _, class_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return found

@@ -8,11 +8,11 @@ typed binding settings the listener uses plus the function's scale settings; it 
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from funchost.errors import FunctionDefinitionError
+from funchost.metadata.registry import find_registered
 from scale_controller.app_metadata import AppMetadata, EventFunction
 from scale_controller.scalers.base import Measurement, Scaler, ScalerError
 
@@ -53,15 +53,14 @@ class ScalerFactory(NamedTuple):
 
 def scaler_class(trigger_type: str, function_name: str) -> Any:
     """Import the scaler class for a trigger type, or explain that none exists."""
-    target = next((v for k, v in SCALERS.items() if k.casefold() == trigger_type.casefold()), None)
-    if target is None:
+    found = find_registered(SCALERS, trigger_type)
+    if found is None:
         raise FunctionDefinitionError(
             function_name,
             f"trigger '{trigger_type}' has no scaler in this version of funchost",
             f"scale on one of: {', '.join(SCALERS)} (HTTP and timer functions are not scaled on events)",
         )
-    module_name, _, class_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return found
 
 
 def build_scaler(function: EventFunction, environ: Mapping[str, str] | None = None) -> Scaler:
