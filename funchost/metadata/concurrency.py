@@ -1,5 +1,6 @@
 """The effective per-instance concurrency of each function: how many events one host instance works on at
-once. Listeners enforce it; `functions list --json` reports it; the scale controller uses it as the target."""
+once. Listeners enforce it and `functions list --json` reports it; the scale controller's default per-replica
+target derives from it (see `scale_settings.py`; Kafka targets use the binding's lagThreshold instead)."""
 
 from __future__ import annotations
 
