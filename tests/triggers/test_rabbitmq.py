@@ -286,7 +286,7 @@ async def test_a_failed_message_is_republished_with_the_requeue_count_until_it_s
     assert counts == [None, 1, 2]  # absent (= 0), then 1 and 2, as Azure's RabbitMQListener.cs counts
     assert seen == ["payload"] * 3
     assert await broker.count(queue) == 0
-    assert listener._ctx.metrics.retries.labels("handle")._value.get() == 2
+    assert listener._ctx.metrics.retries.labels("handle").value == 2
 
 
 async def test_a_poison_message_is_rejected_to_the_dead_letter_queue_after_five_tries(
