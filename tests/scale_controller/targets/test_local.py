@@ -127,3 +127,30 @@ async def test_scale_in_drains_the_stopping_workers_messages(tmp_path: Path, que
 
 async def _work_empty(queues: Queues) -> bool:
     return await queues.work_count() == 0
+
+
+async def test_a_worker_killed_during_scale_in_loses_nothing(tmp_path: Path, queues: Queues, azurite: str) -> None:
+    """SIGKILL the draining worker mid-drain: its leased messages come back after the receive visibility timeout
+    and the remaining worker processes them (at-least-once: duplicates allowed, losses not)."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    target = make_target(
+        tmp_path, queues, azurite, MARK_DIR=str(marks), WORK_SECONDS="2", FUNCHOST_QUEUE_RECEIVE_VISIBILITY_TIMEOUT="3"
+    )
+    try:
+        bodies = {f"k{i}" for i in range(12)}
+        await target.scale_to(2)
+        newest = target.pids[-1]
+        await queues.send(*sorted(bodies))
+        await until(lambda: any(marks.glob(f"{newest}-*.start")), what="the newest worker to take messages")
+        await target.scale_to(1)  # scale-in: SIGTERM to the newest worker, which has invocations in flight
+        assert target.draining_pids == [newest]
+        os.kill(newest, signal.SIGKILL)  # ... and it dies mid-drain
+        async with asyncio.timeout(30):
+            await target.wait_until(lambda t: not t.draining_pids)
+        await until(lambda: _done_all(queues, len(bodies)), within=90, what="every message processed")
+        await until(lambda: _work_empty(queues), within=30, what="every work message deleted")
+        assert {r["id"] for r in queues.results} >= bodies  # nothing lost
+        assert await target.current() == 1
+    finally:
+        await target.aclose()
