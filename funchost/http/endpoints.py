@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from funchost.bindings.http import EMPTY_OK, HttpOutputError, HttpResponseData, to_http_request, to_http_response
 from funchost.errors import InvocationError
 from funchost.http.lifespan import AppLifespan
-from funchost.http.limits import BodyLimit, BodyTooLarge, ClientDisconnected, read_body, send_too_large
+from funchost.http.limits import BodyLimit, read_body_or_reply
 from funchost.http.responses import send_response, send_status
 from funchost.http.wsgi import WsgiApp, WsgiResponder, build_environ
 from funchost.invocation import FunctionInvoker
@@ -51,12 +51,8 @@ class FunctionEndpoint:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            body = await read_body(scope, receive, self.max_body)
-        except BodyTooLarge:
-            await send_too_large(send)
-            return
-        except ClientDisconnected:
+        body = await read_body_or_reply(scope, receive, send, self.max_body)
+        if body is None:
             return
         request = to_http_request(scope, body, scope.get("path_params") or {})
         try:
@@ -131,12 +127,8 @@ class WsgiEndpoint:
         self.recorder = _Recorder(name, metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            body = await read_body(scope, receive, self.max_body)
-        except BodyTooLarge:
-            await send_too_large(send)
-            return
-        except ClientDisconnected:
+        body = await read_body_or_reply(scope, receive, send, self.max_body)
+        if body is None:
             return
         await self.recorder.run(self._call(scope, body, send))
 

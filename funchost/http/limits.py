@@ -50,6 +50,17 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+async def read_body_or_reply(scope: Scope, receive: Receive, send: Send, limit: int) -> bytes | None:
+    """The whole body, or None after answering 413 (too large) or when the client went away."""
+    try:
+        return await read_body(scope, receive, limit)
+    except BodyTooLarge:
+        await send_too_large(send)
+    except ClientDisconnected:
+        pass
+    return None
+
+
 async def send_too_large(send: Send) -> None:
     await send_status(send, 413, b"Request body too large")
 
