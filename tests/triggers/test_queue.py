@@ -35,6 +35,7 @@ from funchost.triggers.queue_processor import poison_queue_name
 from tests.services_support import ROOT, azurite_connection_string
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.azurite
 HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
@@ -42,19 +43,6 @@ HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
 
 def b64(text: str | bytes) -> str:
     return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
-
-
-async def until(predicate: Callable[[], Any], within: float = 20.0, what: str = "condition") -> None:
-    """Poll `predicate` (sync or async) until truthy; fail after `within` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        assert time.monotonic() < deadline, f"timed out after {within} s waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 # -- the storage side of the tests ------------------------------------------------------------------------------

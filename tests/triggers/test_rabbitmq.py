@@ -32,17 +32,10 @@ from funchost.triggers.rabbitmq import RabbitMQListener
 from funchost.triggers.rabbitmq_delivery import REQUEUE_COUNT_HEADER
 from tests.support.apps import write_app
 from tests.support.hostproc import REPO, HostProcess, free_port, run_cli
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.rabbitmq
 HEADER = REQUEUE_COUNT_HEADER
-
-
-async def until(predicate: Callable[[], bool], within: float = 20.0, what: str = "condition") -> None:
-    """Poll `predicate` until true; fail the test after `within` seconds."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out after {within} s waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 # -- the broker side of the tests -------------------------------------------------------------------------------

@@ -7,10 +7,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,19 +52,6 @@ HOST_JSON = {
 
 def write_queue_app(root: Path) -> Path:
     return write_app(root, SOURCE, host_json=HOST_JSON, settings={"FUNCTIONS_WORKER_RUNTIME": "python"})
-
-
-async def until(predicate: Callable[[], Any | Awaitable[Any]], within: float = 30.0, what: str = "condition") -> None:
-    """Re-check `predicate` (sync or async) every 50 ms until truthy; fail after `within` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        assert time.monotonic() < deadline, f"timed out after {within} s waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 class Queues:

@@ -13,8 +13,9 @@ import pytest
 from scale_controller.targets.base import TargetError
 from scale_controller.targets.docker import LABEL, DockerTarget
 from tests.scale_controller.targets.conftest import TEST_PREFIX
-from tests.scale_controller.targets.queue_app import Queues, until
+from tests.scale_controller.targets.queue_app import Queues
 from tests.support.hostproc import free_port
+from tests.support.waiting import until
 
 # A fresh machine installs podman and makes its base image (~1 min), then builds the function image (~25 s).
 pytestmark = [pytest.mark.azurite, pytest.mark.podman, pytest.mark.timeout(300)]

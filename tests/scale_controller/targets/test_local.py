@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from scale_controller.targets.local import LocalProcessTarget
-from tests.scale_controller.targets.queue_app import Queues, until, write_queue_app
+from tests.scale_controller.targets.queue_app import Queues, write_queue_app
 from tests.support.hostproc import free_port
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.azurite
 
