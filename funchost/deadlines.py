@@ -11,25 +11,28 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from typing import Any
 
 TICK = 0.25
 
 
 class Deadlines:
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[float, asyncio.Task[object]]] = {}
+        self._entries: dict[int, tuple[float, asyncio.Task[Any]]] = {}
         self.expired: set[int] = set()
         self._watchdog: asyncio.Task[None] | None = None
         self._next_key = 0
 
-    def register(self, timeout: float | None) -> int:
-        task = asyncio.current_task()
-        assert task is not None, "invocations run inside a task"
+    def register(self, timeout: float | None, task: asyncio.Task[Any] | None = None) -> int:
+        """Watch `task` (default: the current one) until `unregister`; cancel it `timeout` seconds from now."""
+        if task is None:
+            task = asyncio.current_task()
+            assert task is not None, "invocations run inside a task"
         self._next_key += 1
         key = self._next_key
         self._entries[key] = (time.monotonic() + (timeout or 0.0), task)
         if self._watchdog is None or self._watchdog.done():
-            self._watchdog = asyncio.get_running_loop().create_task(self._watch(), name="funchost-deadlines")
+            self._watchdog = task.get_loop().create_task(self._watch(), name="funchost-deadlines")
         return key
 
     def unregister(self, key: int) -> bool:
@@ -53,9 +56,10 @@ class Deadlines:
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = weakref.WeakKeyDictionary()
 
 
-def deadlines() -> Deadlines:
-    """The `Deadlines` of the running loop."""
-    loop = asyncio.get_running_loop()
+def deadlines(loop: asyncio.AbstractEventLoop | None = None) -> Deadlines:
+    """The `Deadlines` of `loop` (default: the running loop)."""
+    if loop is None:
+        loop = asyncio.get_running_loop()
     found = _per_loop.get(loop)
     if found is None:
         found = _per_loop[loop] = Deadlines()

@@ -14,15 +14,15 @@ import inspect
 import logging
 import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from funchost.bindings.context import InvocationContext, Out, RetryContext
 from funchost.bindings.http import HttpOutputError, to_http_response
-from funchost.deadlines import deadlines
+from funchost.deadlines import Deadlines, deadlines
 from funchost.errors import FunctionTimeoutError, InvocationError
+from funchost.invocation_ids import new_invocation_id
 from funchost.logcontext import current_invocation
 from funchost.metadata.indexing import IndexedFunction
 from funchost.metadata.signature import CONTEXT_PARAMETER
@@ -111,6 +111,7 @@ class FunctionInvoker:
         self._gauge = metrics.in_flight.labels(self.name)
         self._histogram = metrics.duration.distribution(self.name)
         self._counters = {o: metrics.invocations.labels(self.name, o) for o in ("success", "failure", "timeout")}
+        self._watch: tuple[asyncio.AbstractEventLoop, Deadlines] | None = None  # this loop's timeout watchdog
 
     async def invoke(
         self,
@@ -120,7 +121,7 @@ class FunctionInvoker:
         invocation_id: str | None = None,
     ) -> dict[str, Any]:
         """Run the function once; raise `InvocationError` (cause chained) or `FunctionTimeoutError` on failure."""
-        invocation_id = invocation_id or str(uuid.uuid4())
+        invocation_id = invocation_id or new_invocation_id()
         outs = {name: Out[Any]() for name in self._out_names}
         args = self._arguments(inputs, outs, invocation_id, retry_context or FIRST_TRY)
         token = current_invocation.set((self.name, invocation_id))
@@ -128,8 +129,13 @@ class FunctionInvoker:
         self._in_flight.enter()
         started = time.perf_counter()
         outcome = "failure"
-        watch = deadlines() if self._timeout is not None else None
-        deadline_key = watch.register(self._timeout) if watch is not None else 0
+        watch: Deadlines | None = None
+        deadline_key = 0
+        if self._timeout is not None:
+            task = asyncio.current_task()
+            assert task is not None, "invocations run inside a task"
+            watch = self._deadlines(task.get_loop())
+            deadline_key = watch.register(self._timeout, task)
         try:
             result = await self._call(args)
             outputs = self._collect(outs, result)
@@ -166,6 +172,11 @@ class FunctionInvoker:
             self._in_flight.leave()
             current_invocation.reset(token)
         return outputs
+
+    def _deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
+        if self._watch is None or self._watch[0] is not loop:
+            self._watch = (loop, deadlines(loop))
+        return self._watch[1]
 
     def _collect(self, outs: Mapping[str, Out[Any]], result: Any) -> dict[str, Any]:
         outputs: dict[str, Any] = {name: out.get() for name, out in outs.items()}

@@ -9,12 +9,13 @@ and `files` work for any content type. Outputs follow the Python worker's `HttpR
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote
 
 from azure.functions import _abc as func_abc
+from azure.functions import _http as func_base_http
 from azure.functions import http as func_http
 from werkzeug.datastructures import Headers
 
@@ -26,12 +27,11 @@ class HttpOutputError(TypeError):
     """A function produced a value the HTTP output binding cannot send."""
 
 
-@dataclass(frozen=True)
-class HttpResponseData:
+class HttpResponseData(NamedTuple):
     """A response ready to send: status, raw header pairs (repeats kept, e.g. Set-Cookie) and the body."""
 
     status: int
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    headers: Sequence[tuple[bytes, bytes]] = ()
     body: bytes = b""
 
 
@@ -91,10 +91,11 @@ def request_url(scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
 
 def to_http_response(value: object) -> HttpResponseData:
     """Encode a function's HTTP output as the Python worker does (`func.HttpResponse` or `str`)."""
+    # The exact type first: `isinstance` against the ABC costs more than the rest of the check.
+    if type(value) is func_base_http.HttpResponse or isinstance(value, func_abc.HttpResponse):
+        return _from_http_response(value)
     if isinstance(value, str):
         return HttpResponseData(200, [(b"content-type", TEXT_PLAIN)], value.encode("utf-8"))
-    if isinstance(value, func_abc.HttpResponse):
-        return _from_http_response(value)
     raise HttpOutputError(
         f"an HTTP output must be a func.HttpResponse or a str, got {type(value).__name__}"
         + (" (the function returned None)" if value is None else "")
@@ -102,24 +103,33 @@ def to_http_response(value: object) -> HttpResponseData:
 
 
 def _from_http_response(response: func_abc.HttpResponse) -> HttpResponseData:
-    status = int(response.status_code)
+    status = response.status_code
+    if type(status) is not int:
+        status = int(status)
     if not 100 <= status <= 599:
         raise HttpOutputError(f"HTTP status code {status} is not between 100 and 599")
     headers: list[tuple[bytes, bytes]] = []
     has_type = False
     source = response.headers
-    for name, value in source if isinstance(source, Headers) else source.items():
-        lowered = name.lower()
-        if lowered in _SKIPPED_RESPONSE_HEADERS:
-            continue  # recomputed from the body
-        has_type = has_type or lowered == "content-type"
-        headers.append((_header_bytes(name), _header_bytes(str(value))))
+    if source:  # most responses set no header of their own
+        for name, value in source if isinstance(source, Headers) else source.items():
+            lowered = name.lower()
+            if lowered in _SKIPPED_RESPONSE_HEADERS:
+                continue  # recomputed from the body
+            has_type = has_type or lowered == "content-type"
+            headers.append((_header_bytes(name), _header_bytes(str(value))))
     if not has_type:
-        mimetype, charset = response.mimetype, response.charset
-        content_type = f"{mimetype}; charset={charset}" if mimetype.startswith("text/") else mimetype
-        headers.append((b"content-type", _header_bytes(content_type)))
+        headers.append((b"content-type", _content_type(response.mimetype, response.charset)))
     body = response.get_body()
-    return HttpResponseData(status, headers, bytes(body) if body is not None else b"")
+    if type(body) is not bytes:
+        body = bytes(body) if body is not None else b""
+    return HttpResponseData(status, headers, body)
+
+
+@functools.lru_cache(maxsize=64)
+def _content_type(mimetype: str, charset: str) -> bytes:
+    """The Content-Type the worker sends for a response without one (charset only for text/*)."""
+    return _header_bytes(f"{mimetype}; charset={charset}" if mimetype.startswith("text/") else mimetype)
 
 
 def _header_bytes(text: str) -> bytes:

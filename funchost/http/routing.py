@@ -52,6 +52,7 @@ class RouteTable:
     def __init__(self, entries: Sequence[RouteEntry], prefix: str) -> None:
         self.entries = tuple(entries)
         self.prefix = prefix
+        self._literal_paths = _literal_paths(self.entries)
 
     @classmethod
     def build(cls, routes: Iterable[RouteSpec], *, prefix: str) -> RouteTable:
@@ -62,7 +63,17 @@ class RouteTable:
         return cls(entries, prefix)
 
     def match(self, raw_path: str, method: str) -> RouteMatch:
-        path = split_path(raw_path)
+        known = self._literal_paths.get(raw_path)
+        if known is not None:  # the exact path of a literal route: the walk below is precomputed
+            allowed: set[str] = set()
+            for entry, fixed_values in known:
+                if entry.methods is None or method in entry.methods:
+                    return RouteMatch(entry, dict(fixed_values))
+                allowed |= entry.methods
+            return RouteMatch(None, {}, frozenset(allowed))
+        return self._walk(split_path(raw_path), method)
+
+    def _walk(self, path: list[str], method: str) -> RouteMatch:
         count = len(path)
         allowed: set[str] = set()
         for entry in self.entries:
@@ -75,6 +86,41 @@ class RouteTable:
                 return RouteMatch(entry, values)
             allowed |= entry.methods
         return RouteMatch(None, {}, frozenset(allowed))
+
+
+def _literal_paths(entries: Sequence[RouteEntry]) -> dict[str, tuple[tuple[RouteEntry, dict[str, str]], ...]]:
+    """For the path of each fully literal route (as written and lower-cased, with and without a trailing '/'): every
+    entry that matches that exact path, in table order, with its route values. A request for such a path then skips
+    the template walk and gets the same answer the walk gives."""
+    paths: dict[str, tuple[tuple[RouteEntry, dict[str, str]], ...]] = {}
+    for entry in entries:
+        if not all(segment.literal is not None for segment in entry.template.segments):
+            continue
+        written = "/" + "/".join(_written_literals(entry))
+        for text in {written, written.lower()}:
+            if "%" in text:
+                continue  # percent-decoding is the walk's job
+            path = split_path(text)
+            found = tuple(
+                (candidate, values)
+                for candidate in entries
+                if len(path) >= candidate.min_segments
+                and (candidate.max_segments is None or len(path) <= candidate.max_segments)
+                and (values := candidate.template.match(path)) is not None
+            )
+            for key in (text, text + "/") if text != "/" else (text,):
+                paths[key] = found
+    return paths
+
+
+def _written_literals(entry: RouteEntry) -> list[str]:
+    """The route's literal segments as the function wrote them (the template keeps them lower-cased)."""
+    literals = [segment.literal or "" for segment in entry.template.segments]
+    written = [part for part in entry.route.split("/") if part]
+    if not written or len(written) > len(literals):
+        return literals
+    head, tail = literals[: len(literals) - len(written)], literals[len(literals) - len(written) :]
+    return head + written if [part.lower() for part in written] == tail else literals
 
 
 def split_path(raw_path: str) -> list[str]:

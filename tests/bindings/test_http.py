@@ -152,4 +152,4 @@ def test_out_of_range_status_codes_fail() -> None:
 
 
 def test_an_unset_response_is_an_empty_200() -> None:
-    assert (EMPTY_OK.status, EMPTY_OK.headers, EMPTY_OK.body) == (200, [], b"")
+    assert (EMPTY_OK.status, list(EMPTY_OK.headers), EMPTY_OK.body) == (200, [], b"")

@@ -227,3 +227,26 @@ def test_templates_keep_their_text_and_precedence_digits() -> None:
 )
 def test_split_path(raw: str, segments: list[str]) -> None:
     assert split_path(raw) == segments
+
+
+def test_literal_paths_answer_exactly_as_the_template_walk() -> None:
+    """Requests for a literal route's own path skip the walk; the answer must be the one the walk gives."""
+    routes = [
+        RouteSpec("get_items", "Items", ("GET",)),
+        RouteSpec("post_items", "items", ("POST",)),
+        RouteSpec("by_name", "{name:alpha}", ("GET", "PUT")),
+        RouteSpec("default", "{c=home}/{a=index}"),
+        RouteSpec("rest", "files/{*path}", ("DELETE",)),
+        RouteSpec("files", "files"),
+        RouteSpec("root", ""),
+    ]
+    table = RouteTable.build(routes, prefix="api")
+    assert {"/api/Items", "/api/items/", "/api/files", "/api"} <= set(table._literal_paths)  # the fast path is taken
+    paths = ["/api/Items", "/api/items", "/api/ITEMS/", "/api/items/", "/api/files", "/api/Files/", "/api", "/api/"]
+    for path in paths:
+        for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            fast, walked = table.match(path, method), table._walk(split_path(path), method)
+            assert (fast.entry, fast.values, fast.allowed) == (walked.entry, walked.values, walked.allowed), path
+    assert table.match("/api/Items", "GET").entry.function == "get_items"  # type: ignore[union-attr]
+    assert table.match("/api/items", "PUT").values == {"name": "items"}
+    assert table.match("/api/files", "DELETE").entry.function == "files"  # type: ignore[union-attr]
