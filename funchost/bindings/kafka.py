@@ -20,6 +20,7 @@ What Azure hands a Python function, traced through the Kafka extension and the P
 from __future__ import annotations
 
 import base64
+import functools
 import inspect
 import json
 import typing
@@ -55,8 +56,10 @@ class KafkaRecordLike(Protocol):
 TriggerValue = Callable[[Sequence[KafkaRecordLike]], Any]
 
 
+@functools.lru_cache(maxsize=1024)
 def dotnet_timestamp(milliseconds: int) -> str:
-    """UTC time as Newtonsoft writes a DateTime: fraction without trailing zeros, 'Z' suffix."""
+    """UTC time as Newtonsoft writes a DateTime: fraction without trailing zeros, 'Z' suffix. (Cached: records
+    fetched together mostly share their millisecond.)"""
     moment = datetime.fromtimestamp(max(milliseconds, 0) / 1000, tz=UTC)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{moment.microsecond:06d}".rstrip("0")
@@ -74,20 +77,53 @@ def _headers(record: KafkaRecordLike) -> list[dict[str, str | None]]:
     ]
 
 
+class _Fields:
+    """A record's converted fields, each computed once for the body, the event and the metadata."""
+
+    __slots__ = ("record", "key", "timestamp", "headers")
+
+    def __init__(self, record: KafkaRecordLike) -> None:
+        self.record = record
+        self.key = _text(record.key)
+        self.timestamp = dotnet_timestamp(record.timestamp)
+        self.headers = _headers(record) if record.headers else []
+
+    def envelope(self) -> str:
+        record = self.record
+        return json.dumps(
+            {
+                "Offset": record.offset,
+                "Partition": record.partition,
+                "Topic": record.topic,
+                "Timestamp": self.timestamp,
+                "Value": _text(record.value),
+                "Headers": self.headers,
+                "Key": self.key,
+            },
+            separators=(",", ":"),
+        )
+
+    def body(self, data_type: str | None) -> str | bytes:
+        return (self.record.value or b"") if _binary(data_type) else self.envelope()
+
+    def event(self, data_type: str | None, metadata: dict[str, meta.Datum]) -> func.KafkaEvent:
+        raw = self.body(data_type)
+        record = self.record
+        return func.KafkaEvent(
+            body=raw.encode("utf-8") if isinstance(raw, str) else raw,
+            trigger_metadata=metadata,
+            key=self.key,
+            offset=record.offset,
+            partition=record.partition,
+            topic=record.topic,
+            timestamp=self.timestamp,
+            headers=self.headers,
+        )
+
+
 def envelope(record: KafkaRecordLike) -> str:
     """The JSON the extension sends for a string-typed trigger (KafkaEventData serialized by Newtonsoft)."""
-    return json.dumps(
-        {
-            "Offset": record.offset,
-            "Partition": record.partition,
-            "Topic": record.topic,
-            "Timestamp": dotnet_timestamp(record.timestamp),
-            "Value": _text(record.value),
-            "Headers": _headers(record),
-            "Key": _text(record.key),
-        },
-        separators=(",", ":"),
-    )
+    return _Fields(record).envelope()
 
 
 def _binary(data_type: str | None) -> bool:
@@ -99,56 +135,31 @@ def body(record: KafkaRecordLike, data_type: str | None) -> str | bytes:
 
 
 def kafka_event(record: KafkaRecordLike, data_type: str | None) -> func.KafkaEvent:
-    raw = body(record, data_type)
-    timestamp = dotnet_timestamp(record.timestamp)
-    headers = _headers(record)
+    fields = _Fields(record)
     metadata = {
-        "Key": meta.Datum(_text(record.key), "string"),
+        "Key": meta.Datum(fields.key, "string"),
         "Partition": meta.Datum(record.partition, "int"),
         "Topic": meta.Datum(record.topic, "string"),
-        "Timestamp": meta.Datum(json.dumps(timestamp), "json"),
+        "Timestamp": meta.Datum(json.dumps(fields.timestamp), "json"),
         "Offset": meta.Datum(record.offset, "int"),
-        "Headers": meta.Datum(json.dumps(headers), "json"),
+        "Headers": meta.Datum(json.dumps(fields.headers), "json"),
     }
-    return func.KafkaEvent(
-        body=raw.encode("utf-8") if isinstance(raw, str) else raw,
-        trigger_metadata=metadata,
-        key=_text(record.key),
-        offset=record.offset,
-        partition=record.partition,
-        topic=record.topic,
-        timestamp=timestamp,
-        headers=headers,
-    )
+    return fields.event(data_type, metadata)
 
 
 def kafka_events(records: Sequence[KafkaRecordLike], data_type: str | None) -> list[func.KafkaEvent]:
     """A batch: every event shares the batch's `…Array` metadata, as in the Functions host."""
+    fields = [_Fields(record) for record in records]
     columns: dict[str, list[Any]] = {
-        "KeyArray": [_text(r.key) for r in records],
+        "KeyArray": [f.key for f in fields],
         "PartitionArray": [r.partition for r in records],
         "TopicArray": [r.topic for r in records],
-        "TimestampArray": [dotnet_timestamp(r.timestamp) for r in records],
+        "TimestampArray": [f.timestamp for f in fields],
         "OffsetArray": [r.offset for r in records],
-        "HeadersArray": [_headers(r) for r in records],
+        "HeadersArray": [f.headers for f in fields],
     }
     metadata = {name: meta.Datum(json.dumps(values), "json") for name, values in columns.items()}
-    events = []
-    for record in records:
-        single = kafka_event(record, data_type)
-        events.append(
-            func.KafkaEvent(
-                body=single.get_body(),
-                trigger_metadata=metadata,
-                key=single.key,
-                offset=single.offset,
-                partition=single.partition,
-                topic=single.topic,
-                timestamp=single.timestamp,
-                headers=single.headers,
-            )
-        )
-    return events
+    return [f.event(data_type, metadata) for f in fields]
 
 
 def _is_event_list(annotation: Any) -> bool:

@@ -113,7 +113,8 @@ class RabbitMQOptions:
 
 @dataclass(frozen=True)
 class KafkaOptions:
-    """extensions.kafka (KafkaOptions.cs): maxBatchSize 64, autoOffsetReset earliest, maxRetries 5, ..."""
+    """extensions.kafka (KafkaOptions.cs): maxBatchSize 64, autoOffsetReset earliest, maxRetries 5,
+    autoCommitIntervalMs 200, ..."""
 
     max_batch_size: int = 64
     subscriber_interval: float = 1.0
@@ -122,6 +123,7 @@ class KafkaOptions:
     max_poll_interval_ms: int = 300000
     commit_on_failure: bool = False
     max_retries: int = 5  # -1 = unlimited
+    auto_commit_interval_ms: int = 200  # stored offsets are committed at most this often
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any]) -> KafkaOptions:
@@ -137,6 +139,7 @@ class KafkaOptions:
             max_poll_interval_ms=_int(section, "maxPollIntervalMs", 300000, where, 1),
             commit_on_failure=_bool(section, "commitOnFailure", False, where),
             max_retries=_int(section, "maxRetries", 5, where, -1),
+            auto_commit_interval_ms=_int(section, "autoCommitIntervalMs", 200, where, 1),
         )
 
 

@@ -1,7 +1,9 @@
 """`WorkGate`: the per-listener concurrency limit, in-flight count and drain that every event listener shares.
 
 A listener calls `await gate.acquire()` before taking an event into work (so it stops fetching while the
-limit is reached), runs the work with `gate.spawn(coro)`, and on stop calls `await gate.drain(grace)`.
+limit is reached), runs the work with `gate.spawn(coro)` — or `await gate.run_here(coro)` when the caller is
+already a task of its own per event (aio-pika runs each consumer callback in one) — and on stop calls
+`await gate.drain(grace)`.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger("funchost.triggers")
+T = TypeVar("T")
 
 
 class WorkGate:
@@ -41,6 +44,22 @@ class WorkGate:
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task
+
+    async def run_here(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """Run already-admitted work in the current task, counted and drained like spawned work; the slot is
+        released when it ends. Saves a task per event where the caller already has one per event. An
+        unexpected error is logged and gives None."""
+        task = asyncio.current_task()
+        assert task is not None, "run_here() runs inside a task"
+        self._tasks.add(task)
+        try:
+            return await work
+        except Exception:
+            logger.exception("%s: unexpected error while settling a message", self.name)
+            return None
+        finally:
+            self._tasks.discard(task)
+            self._slots.release()
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -75,7 +75,7 @@ class KafkaListener:
         self._function = config.function
         self.name = f"kafka:{self._function}"
         self._gate = WorkGate(MAX_PARTITIONS_IN_FLIGHT, self.name)
-        self._commits = OffsetCommitter(self.name)
+        self._commits = OffsetCommitter(self.name, self._options.auto_commit_interval_ms / 1000)
         self._failures: dict[tuple[TopicPartition, int], int] = {}
         self._workers: dict[TopicPartition, PartitionWorker] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -206,12 +206,10 @@ class KafkaListener:
             self._workers.pop(worker.tp, None)
 
     async def _invoke(self, records: Records) -> bool:
+        # Runs in the partition worker's task (nothing cancels it but the drain at the end of stop()'s grace
+        # period; then the outcome is unknown, nothing is stored and the records are redelivered).
         await self._gate.acquire()
-        task = self._gate.spawn(self._run_function(records))
-        await asyncio.wait({task})  # never cancels the invocation; stop() drains it with the grace period
-        if task.cancelled():
-            raise asyncio.CancelledError  # outcome unknown: nothing is stored, the records are redelivered
-        return bool(task.result())
+        return bool(await self._gate.run_here(self._run_function(records)))
 
     async def _run_function(self, records: Records) -> bool:
         try:

@@ -138,7 +138,7 @@ class RabbitMQListener:
         if not self._stopping.is_set():
             await self._gate.acquire()  # never waits while one channel's prefetch bounds the deliveries
             work = self._delivery.run(message, channel) if not self._stopping.is_set() else _requeue(message)
-            self._gate.spawn(work)
+            await self._gate.run_here(work)  # aio-pika already runs this callback in a task of its own
         else:
             await _requeue(message)  # delivered after stop began: straight back to the queue
 

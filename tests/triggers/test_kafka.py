@@ -720,3 +720,11 @@ def start_tansu(port: int) -> subprocess.Popen[bytes]:
 
     wait_until(listening, f"tansu on port {port}", timeout=10)
     return broker
+
+
+def test_auto_commit_interval_comes_from_host_json() -> None:
+    """Stored offsets are committed at most every autoCommitIntervalMs (KafkaOptions.cs default 200)."""
+    assert KafkaOptions.from_section({}).auto_commit_interval_ms == 200
+    assert KafkaOptions.from_section({"AutoCommitIntervalMs": 50}).auto_commit_interval_ms == 50
+    with pytest.raises(ConfigurationError, match="autoCommitIntervalMs"):
+        KafkaOptions.from_section({"autoCommitIntervalMs": 0})

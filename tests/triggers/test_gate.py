@@ -1,0 +1,44 @@
+"""WorkGate: work run in the caller's own task (`run_here`) is counted, drained and releases its slot."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from funchost.triggers.gate import WorkGate
+
+
+async def test_run_here_is_counted_and_drained_like_spawned_work() -> None:
+    gate = WorkGate(2, "test")
+    release = asyncio.Event()
+
+    async def work() -> None:
+        await release.wait()
+
+    async def deliver() -> None:  # what aio-pika does: one task per delivery, the callback runs inside it
+        await gate.acquire()
+        await gate.run_here(work())
+
+    tasks = [asyncio.create_task(deliver()) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    assert (gate.in_flight, gate.free) == (2, 0)  # the third waits for a slot
+    drain = asyncio.create_task(gate.drain(5))
+    await asyncio.sleep(0.01)
+    assert not drain.done()
+    release.set()
+    assert await drain
+    await asyncio.gather(*tasks)
+    assert (gate.in_flight, gate.free) == (0, 2)
+
+
+async def test_run_here_logs_a_failure_and_frees_the_slot(caplog: pytest.LogCaptureFixture) -> None:
+    gate = WorkGate(1, "listener-x")
+
+    async def broken() -> None:
+        raise RuntimeError("channel closed")
+
+    await gate.acquire()
+    await gate.run_here(broken())
+    assert gate.free == 1
+    assert "listener-x: unexpected error while settling a message" in caplog.text
