@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import sys
@@ -16,6 +17,8 @@ from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_roo
 from funchost.metadata.binding_settings import HttpTriggerSettings
 
 DEFAULT_PORT = 7071
+# What serving imports lazily; a standby loads it while nobody waits.
+WARM_IMPORTS = ("uvicorn.lifespan.on", "uvicorn.protocols.http.httptools_impl", "uvicorn.protocols.websockets.auto")
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +40,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="store_true",
         help="share the port with other funchost workers of this app (SO_REUSEPORT; used by the scale controller)",
     )
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="load the app, then wait for a line 'go' on stdin before binding the port and starting the listeners "
+        "(a pre-started worker of the local scale controller; EOF exits)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -48,13 +57,33 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(app.host_config.log_level_for("Host"))
     _apply_log_levels(app)
     port = args.port or int(app.local_settings.host.get("LocalHttpPort") or DEFAULT_PORT)
-    # Bind first: a taken port fails fast, before any listener starts.
-    sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
-    host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
+    if args.standby:
+        host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
+        if not wait_for_go():
+            return 0
+        sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
+    else:
+        # Bind first: a taken port fails fast, before any listener starts.
+        sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
+        host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
     print_functions(app, args.host, port)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
     with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:
         return runner.run(host.serve(sock))
+
+
+def wait_for_go() -> bool:
+    """Standby: everything is imported and built; wait for the controller's 'go' (False on EOF: not needed)."""
+    for module in WARM_IMPORTS:
+        importlib.import_module(module)
+
+    print(f"standby: app loaded, waiting for 'go' on stdin (pid {os.getpid()})", flush=True)
+    line = sys.stdin.readline()
+    if line.strip() != "go":
+        print("standby: stdin closed; exiting without serving", flush=True)
+        return False
+    print("standby: go", flush=True)
+    return True
 
 
 def _apply_log_levels(app: LoadedApp) -> None:

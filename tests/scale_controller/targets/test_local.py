@@ -155,3 +155,32 @@ async def test_a_worker_killed_during_scale_in_loses_nothing(tmp_path: Path, que
         assert await target.current() == 1
     finally:
         await target.aclose()
+
+
+async def test_a_standby_worker_is_promoted_then_replaced(tmp_path: Path, queues: Queues, azurite: str) -> None:
+    """standby=True keeps one loaded-but-idle worker; scale-out promotes it (same pid serves), a new one follows."""
+    settings = {"AzureWebJobsStorage": azurite, "WORK_QUEUE": queues.work, "DONE_QUEUE": queues.done}
+    root = write_queue_app(tmp_path / "app")
+    target = LocalProcessTarget(
+        root, free_port(), settings, host="127.0.0.1", grace_seconds=20, log_dir=tmp_path / "logs", standby=True
+    )
+    try:
+        await target.scale_to(0)
+        await until(lambda: target.standby_pid is not None, what="a standby worker")
+        standby = target.standby_pid
+        assert await target.current() == 0
+        await until(lambda: "waiting for 'go'" in _log_text(tmp_path), what="the standby to load the app")
+        await target.scale_to(1)
+        assert target.pids == [standby] and target.standby_pid is None
+        assert await http_pids(target, {standby}) == {standby}  # the promoted process serves
+        await queues.send("m0", "m1")
+        await until(lambda: _done_all(queues, 2), what="two messages processed by the promoted worker")
+        await until(lambda: target.standby_pid not in (None, standby), within=30, what="a new standby")
+    finally:
+        await target.aclose()
+    assert target.standby_pid is None and not target.draining_pids
+    assert [(e.pid, e.returncode, e.requested) for e in target.exits] == [(standby, 0, True)]
+
+
+def _log_text(tmp_path: Path) -> str:
+    return "".join(p.read_text() for p in (tmp_path / "logs").glob("worker-*.log"))
