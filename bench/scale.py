@@ -56,6 +56,7 @@ import json
 import math
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
@@ -150,14 +151,25 @@ def children(pid: int) -> list[int]:
 
 
 def worker_pids(up_pid: int) -> list[int]:
-    """Live `funchost start` workers of a `funchost up` process (its indexing subprocess is not one)."""
+    """Live `funchost start` workers of a `funchost up` process (its indexing subprocess is not one, nor is the
+    standby worker until it is promoted)."""
     found = []
     for pid in children(up_pid):
         with contextlib.suppress(OSError):
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             if b"start" in argv and _state(pid) not in ("Z", "X"):
-                found.append(pid)
+                if b"--standby" not in argv or promoted_at(pid) is not None:
+                    found.append(pid)
     return found
+
+
+def promoted_at(pid: int) -> float | None:
+    """When a `--standby` worker got its 'go' (it prints the time to its log, its stdout), or None."""
+    with contextlib.suppress(OSError, ValueError):
+        log = Path(os.readlink(f"/proc/{pid}/fd/1")).read_text(errors="replace")
+        found = re.search(r"standby: go \(unix time ([0-9.]+)\)", log)
+        return float(found.group(1)) if found else None
+    return None
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -477,7 +489,7 @@ async def measure_activation(
                         for pid in worker_pids(up.pid):
                             if pid not in seen:
                                 seen.add(pid)
-                                spawned = process_started_at(pid)
+                                spawned = promoted_at(pid) or process_started_at(pid)
                     record.poll()
                     await asyncio.sleep(0.005)
                 done = record.rows[item]

@@ -8,6 +8,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 
 from uvicorn.loops.auto import auto_loop_factory
 
@@ -82,7 +83,7 @@ def wait_for_go() -> bool:
     if line.strip() != "go":
         print("standby: stdin closed; exiting without serving", flush=True)
         return False
-    print("standby: go", flush=True)
+    print(f"standby: go (unix time {time.time():.3f})", flush=True)
     return True
 
 
