@@ -203,6 +203,8 @@ class FunctionInvoker:
         self, make_inputs: Callable[[], Mapping[str, Any]], policy: RetryPolicy | None
     ) -> dict[str, Any]:
         """Apply the function's retry policy (timer, Kafka): retry after the policy's delay, then give up."""
+        if policy is None:
+            return await self.invoke(make_inputs())
         attempt = 0
         max_count = policy.max_retry_count if policy else 0
         last_error: BaseException | None = None

@@ -24,7 +24,7 @@ import functools
 import inspect
 import json
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -106,7 +106,7 @@ class _Fields:
     def body(self, data_type: str | None) -> str | bytes:
         return (self.record.value or b"") if _binary(data_type) else self.envelope()
 
-    def event(self, data_type: str | None, metadata: dict[str, meta.Datum]) -> func.KafkaEvent:
+    def event(self, data_type: str | None, metadata: Mapping[str, meta.Datum]) -> func.KafkaEvent:
         raw = self.body(data_type)
         record = self.record
         return func.KafkaEvent(
@@ -134,9 +134,35 @@ def body(record: KafkaRecordLike, data_type: str | None) -> str | bytes:
     return (record.value or b"") if _binary(data_type) else envelope(record)
 
 
-def kafka_event(record: KafkaRecordLike, data_type: str | None) -> func.KafkaEvent:
-    fields = _Fields(record)
-    metadata = {
+class _LazyMetadata(Mapping[str, meta.Datum]):
+    """Trigger metadata built on first use: most functions never read `event.metadata`, and its JSON is a large
+    share of the conversion cost of an event (a third of a batch's)."""
+
+    __slots__ = ("_build", "_data", "_size")
+
+    def __init__(self, build: Callable[[], dict[str, meta.Datum]], size: int) -> None:
+        self._build = build
+        self._data: dict[str, meta.Datum] | None = None
+        self._size = size
+
+    def _get(self) -> dict[str, meta.Datum]:
+        if self._data is None:
+            self._data = self._build()
+        return self._data
+
+    def __getitem__(self, name: str) -> meta.Datum:
+        return self._get()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return self._size
+
+
+def _single_metadata(fields: _Fields) -> dict[str, meta.Datum]:
+    record = fields.record
+    return {
         "Key": meta.Datum(fields.key, "string"),
         "Partition": meta.Datum(record.partition, "int"),
         "Topic": meta.Datum(record.topic, "string"),
@@ -144,21 +170,29 @@ def kafka_event(record: KafkaRecordLike, data_type: str | None) -> func.KafkaEve
         "Offset": meta.Datum(record.offset, "int"),
         "Headers": meta.Datum(json.dumps(fields.headers), "json"),
     }
-    return fields.event(data_type, metadata)
+
+
+def _batch_metadata(fields: Sequence[_Fields]) -> dict[str, meta.Datum]:
+    columns: dict[str, list[Any]] = {
+        "KeyArray": [f.key for f in fields],
+        "PartitionArray": [f.record.partition for f in fields],
+        "TopicArray": [f.record.topic for f in fields],
+        "TimestampArray": [f.timestamp for f in fields],
+        "OffsetArray": [f.record.offset for f in fields],
+        "HeadersArray": [f.headers for f in fields],
+    }
+    return {name: meta.Datum(json.dumps(values), "json") for name, values in columns.items()}
+
+
+def kafka_event(record: KafkaRecordLike, data_type: str | None) -> func.KafkaEvent:
+    fields = _Fields(record)
+    return fields.event(data_type, _LazyMetadata(lambda: _single_metadata(fields), 6))
 
 
 def kafka_events(records: Sequence[KafkaRecordLike], data_type: str | None) -> list[func.KafkaEvent]:
     """A batch: every event shares the batch's `…Array` metadata, as in the Functions host."""
     fields = [_Fields(record) for record in records]
-    columns: dict[str, list[Any]] = {
-        "KeyArray": [f.key for f in fields],
-        "PartitionArray": [r.partition for r in records],
-        "TopicArray": [r.topic for r in records],
-        "TimestampArray": [f.timestamp for f in fields],
-        "OffsetArray": [r.offset for r in records],
-        "HeadersArray": [f.headers for f in fields],
-    }
-    metadata = {name: meta.Datum(json.dumps(values), "json") for name, values in columns.items()}
+    metadata = _LazyMetadata(lambda: _batch_metadata(fields), 6)
     return [f.event(data_type, metadata) for f in fields]
 
 

@@ -204,6 +204,11 @@ def test_binary_event_body_is_the_raw_value_and_batches_share_array_metadata() -
     assert [e.get_body() for e in events] == [b'{"n": 1}', b"\xff"]
     assert [e.offset for e in events] == [41, 42] and events[1].key is None
     assert events[0].metadata is not None and json.loads(events[0].metadata["OffsetArray"]) == [41, 42]
+    assert sorted(events[1].metadata or {}) == sorted(
+        ["KeyArray", "PartitionArray", "TopicArray", "TimestampArray", "OffsetArray", "HeadersArray"]
+    )
+    assert json.loads((events[1].metadata or {})["KeyArray"]) == ["k-1", None]
+    assert json.loads((events[1].metadata or {})["TimestampArray"]) == ["2022-04-09T03:20:06.591Z"] * 2
 
 
 def one(event: func.KafkaEvent) -> None: ...
