@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.services_support import AZURITE_CONNECTION_STRING, KAFKA_BOOTSTRAP, RABBITMQ_URL, ensure_service
+from tests.support.podman import start_podman
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +30,12 @@ def kafka() -> str:
     """A running Kafka-protocol broker (tansu) on 127.0.0.1; returns its bootstrap servers."""
     ensure_service("kafka")
     return KAFKA_BOOTSTRAP
+
+
+@pytest.fixture(scope="session")
+def podman() -> str:
+    """podman's Docker-compatible API (started, and installed if needed, by scripts/services/podman); its base URL."""
+    return start_podman()
 
 
 @pytest.fixture

@@ -32,13 +32,9 @@ CMD ["funchost", "start"]
 
 
 @pytest.fixture(scope="session")
-def podman() -> Iterator[str]:
-    """The Docker API of a running podman service (started, and installed if needed, by the project's script)."""
-    script = ROOT / "scripts" / "services" / "podman"
-    done = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{script} start exited with {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    base_url = f"unix://{ROOT / '.services' / 'podman' / 'podman.sock'}"
+def podman(podman: str) -> Iterator[str]:
+    """The shared podman fixture (tests/conftest.py), after removing containers left by an interrupted run."""
+    base_url = podman
     client = docker.DockerClient(base_url=base_url)
     try:
         for container in client.containers.list(all=True, filters={"label": LABEL}):
