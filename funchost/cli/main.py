@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from funchost import __version__
-from funchost.cli import build, functions, scaffolding, scale, start, up
+from funchost.cli import build, functions, kubernetes, scaffolding, scale, start, up
 from funchost.errors import ConfigurationError, FunchostError
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     functions.add_parser(subparsers)
     build.add_parser(subparsers)
     scale.add_parser(subparsers)
+    kubernetes.add_parser(subparsers)
     up.add_parser(subparsers)
     return parser
 

@@ -1,23 +1,42 @@
-"""`funchost scale status [--script-root DIR] [--json]`: what the scale controller measured, decided, and why.
+"""`funchost scale status | run`: the scale controller, and what it measured, decided, and why.
 
-It reads the status document the running controller rewrites after every tick (`scale_controller.status`,
-`<script_root>/.funchost/scale-status.json`) and never talks to a broker itself, so it answers "why isn't it
-scaling?" without credentials. Exit code 1 when no controller is running (no document, or a stale one).
+`status [--script-root DIR | --status-file FILE] [--json]` reads the status document the running controller
+rewrites after every tick (`scale_controller.status`, `<script_root>/.funchost/scale-status.json`) and never talks
+to a broker itself, so it answers "why isn't it scaling?" without credentials. Exit code 1 when no controller is
+running (no document, or a stale one).
+
+`run --target kubernetes --deployment NAME` runs the controller (`ScaleLoop`) against a Deployment's scale
+subresource (`KubernetesTarget`): in a pod with its service account (what `funchost kubernetes deploy --scaler
+builtin` deploys), elsewhere with the kubeconfig. SIGTERM / Ctrl+C stop it after the current tick.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
+import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from funchost.errors import ConfigurationError, StartupError
 from funchost.metadata.app_loader import resolve_script_root
 from scale_controller import status
 
-START_HINT = "start the scale controller in the app folder (`funchost scale run`, see docs/scaling.md)"
+if TYPE_CHECKING:
+    from scale_controller.loop import ScaleLoop
+    from scale_controller.targets.kubernetes import KubernetesTarget
+
+START_HINT = (
+    "start the scale controller in the app folder (`funchost up`, or `funchost scale run`; see docs/scaling.md)"
+)
+SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+TARGETS = ("kubernetes",)
 COLUMNS = ("FUNCTION", "TRIGGER", "SCALER", "METRIC", "TARGET", "ACTIVE", "WANTS", "DETAIL")
 
 
@@ -29,14 +48,110 @@ def add_parser(
     actions = parser.add_subparsers(dest="action", required=True)
     show = actions.add_parser("status", help="show each trigger's metric and the controller's last decision")
     show.add_argument("--script-root", help="the app folder (default: AzureWebJobsScriptRoot or the current folder)")
+    show.add_argument("--status-file", help="the status document (default: <script root>/.funchost/scale-status.json)")
     show.add_argument("--json", action="store_true", help="print the status document as JSON")
     show.set_defaults(handler=run_status)
+    _add_run(actions)
     return actions
+
+
+def _add_run(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = actions.add_parser("run", help="run the scale controller against a target (a Kubernetes Deployment)")
+    run.add_argument("--target", required=True, help="what to scale: kubernetes (a Deployment's scale subresource)")
+    run.add_argument("--deployment", required=True, help="the Deployment running the event functions")
+    run.add_argument("--namespace", help="default: the pod's namespace in a cluster, else the kubeconfig's")
+    run.add_argument("--script-root", help="the app folder to index (default: AzureWebJobsScriptRoot or .)")
+    run.add_argument("--metadata", help="the app's 'funchost functions list --json' document instead of indexing")
+    run.add_argument("--min-replicas", type=int, default=0, help="minReplicaCount (default 0)")
+    run.add_argument("--max-replicas", type=int, default=100, help="maxReplicaCount (default 100)")
+    run.add_argument("--polling-interval", type=float, default=30.0, help="seconds between polls (KEDA: 30)")
+    run.add_argument("--cooldown-period", type=float, default=300.0, help="seconds idle before → 0 (KEDA: 300)")
+    run.add_argument("--status-file", help="where to write the status (default: <script root>/.funchost/...)")
+    run.add_argument("--kubeconfig", help="kubeconfig file (default: in-cluster service account, else KUBECONFIG)")
+    run.add_argument("--context", help="kubeconfig context")
+    run.add_argument("--server", help="API server URL without credentials (e.g. kubectl proxy)")
+    run.set_defaults(handler=run_controller)
+
+
+def run_controller(args: argparse.Namespace) -> int:
+    from scale_controller.app_metadata import load_app_metadata
+    from scale_controller.controller import build_loop
+    from scale_controller.policy import Policy, PolicyError
+
+    if args.target not in TARGETS:
+        raise ConfigurationError(f"--target is {args.target!r}; expected one of {', '.join(TARGETS)}")
+    if args.polling_interval <= 0:
+        raise ConfigurationError(f"--polling-interval is {args.polling_interval}; expected seconds > 0")
+    try:
+        policy = Policy(
+            min_replicas=args.min_replicas, max_replicas=args.max_replicas, cooldown_period=args.cooldown_period
+        )
+    except PolicyError as exc:
+        raise ConfigurationError(f"{exc}. Fix: correct --min-replicas / --max-replicas / --cooldown-period") from None
+    root = resolve_script_root(args.script_root)
+    app = load_app_metadata(Path(args.metadata) if args.metadata else root, environ=os.environ)
+    if not app.event_functions:
+        raise ConfigurationError(
+            f"{app.origin}: no event-triggered functions to scale (HTTP and timer functions have no backlog). "
+            "Fix: point --metadata / --script-root at the app with queue, RabbitMQ, Kafka or Service Bus functions"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    target = _kubernetes_target(args)
+    status_path = Path(args.status_file) if args.status_file else status.default_path(root)
+    loop = build_loop(app, target, policy, interval=args.polling_interval, status_path=status_path)
+    print(
+        f"Scaling {target.name} on {', '.join(f.name for f in app.event_functions)}: replicas "
+        f"{policy.min_replicas}..{policy.max_replicas}, poll every {args.polling_interval:g} s, cooldown "
+        f"{args.cooldown_period:g} s; status in {status_path}",
+        flush=True,
+    )
+    return asyncio.run(_serve(loop, target))
+
+
+def _kubernetes_target(args: argparse.Namespace) -> KubernetesTarget:
+    from scale_controller import kube
+    from scale_controller.targets.base import TargetError
+    from scale_controller.targets.kubernetes import KubernetesTarget
+
+    namespace = args.namespace or _pod_namespace() or "default"
+    if args.server:
+        return KubernetesTarget(namespace, args.deployment, kube.api_client(host=args.server), owns_client=True)
+    try:
+        return KubernetesTarget.from_config(
+            namespace, args.deployment, kubeconfig=args.kubeconfig, context=args.context
+        )
+    except TargetError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _pod_namespace() -> str | None:
+    try:
+        return SERVICE_ACCOUNT_NAMESPACE.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+async def _serve(loop: ScaleLoop, target: KubernetesTarget) -> int:
+    from scale_controller.controller import run_until_stopped
+    from scale_controller.targets.base import TargetError
+
+    try:
+        await target.current()  # fail fast on a missing Deployment or RBAC, with the target's explanation
+    except TargetError as exc:
+        await target.aclose()
+        raise StartupError(str(exc)) from None
+    stop = asyncio.Event()
+    running = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        running.add_signal_handler(sig, stop.set)
+    await run_until_stopped(loop, target, stop)
+    print("Stopped.", flush=True)
+    return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     root = resolve_script_root(args.script_root)
-    path = status.default_path(root)
+    path = Path(args.status_file) if args.status_file else status.default_path(root)
     try:
         document = status.read(path)
     except status.StatusError as exc:

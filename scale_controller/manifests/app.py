@@ -1,0 +1,136 @@
+"""All objects for one app: functions split into an HTTP and an event Deployment as `func kubernetes deploy`
+splits them (reference/keda.md §3.2), plus what scales, exposes and configures them.
+
+Differences from Core Tools, on purpose: the HTTP Deployment honours --min-replicas (at least 1: nothing wakes
+HTTP from zero without KEDA's HTTP add-on); timer functions keep the event Deployment at 1 or more replicas (a
+timer has no backlog to wake it); connection strings reach KEDA through a TriggerAuthentication, never as
+literals; the built-in controller can replace KEDA (`scaler="builtin"`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from funchost.metadata.binding_settings import QueueBindingSettings
+from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
+from scale_controller.app_metadata import AppMetadata, EventFunction
+from scale_controller.manifests import keda, network, rbac, workloads
+from scale_controller.manifests.keda_triggers import KedaTrigger, keda_trigger
+from scale_controller.manifests.names import events_deployment, http_deployment
+from scale_controller.manifests.options import DeployOptions, ManifestError
+from scale_controller.manifests.secrets import app_secret, keys_secret, settings_values
+
+LOCAL_MARKERS = ("usedevelopmentstorage=true", "127.0.0.1", "localhost")
+
+
+@dataclass(frozen=True)
+class Manifests:
+    objects: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...]  # what the user should know (replicas kept up, settings pointing at this machine)
+
+
+def generate_key() -> str:
+    return secrets.token_urlsafe(40)  # as funchost.http.keys.generate_key
+
+
+def build_manifests(
+    app: AppMetadata,
+    values: Mapping[str, str],
+    options: DeployOptions,
+    *,
+    key_generator: Callable[[], str] = generate_key,
+) -> Manifests:
+    """`values`: local.settings.json Values (the settings Secret, unless options.secret_name names one)."""
+    if not app.functions:
+        raise ManifestError(
+            f"{app.origin}: the app has no functions, so there is nothing to deploy. Fix: add a function "
+            "(funchost new --template ...) and check 'funchost functions list'"
+        )
+    http = [f.name for f in app.functions if f.is_http]
+    others = [f.name for f in app.functions if not f.is_http]
+    scaled = {f.name for f in app.event_functions}
+    unscaled = [name for name in others if name not in scaled]  # timers
+    triggers = [keda_trigger(f) for f in app.event_functions] if options.scaler == "keda" else []
+    notes: list[str] = []
+    if options.secret_name is None:
+        _check_settings(app, triggers, settings_values(values))
+        notes += _local_addresses(values)
+    objects: list[dict[str, Any]] = []
+    if options.secret_name is None:
+        objects.append(app_secret(options, values))
+    if http:
+        objects.append(keys_secret(options, http, key_generator))
+    event_name = events_deployment(options)
+    event_min = max(options.min_replicas, 1) if unscaled else options.min_replicas
+    if unscaled and scaled and options.min_replicas == 0:
+        notes.append(
+            f"timer functions ({', '.join(unscaled)}) keep Deployment {event_name} at 1 replica or more: a timer has "
+            "no backlog to wake it from zero"
+        )
+    if scaled and options.scaler == "builtin":
+        objects += [rbac.service_account(options), rbac.role(options, event_name), rbac.role_binding(options)]
+    objects += keda.trigger_authentications(options, triggers)
+    if http:
+        if options.min_replicas == 0:
+            notes.append(
+                f"Deployment {http_deployment(options)} keeps 1 replica: HTTP requests cannot wake it from zero"
+            )
+        objects.append(
+            workloads.function_deployment(
+                options, http_deployment(options), "http", http, replicas=max(options.min_replicas, 1), mount_keys=True
+            )
+        )
+    if others:
+        replicas = None if scaled else max(options.min_replicas, 1)
+        objects.append(workloads.function_deployment(options, event_name, "events", others, replicas=replicas))
+    if scaled and options.scaler == "builtin":
+        objects.append(workloads.scaler_deployment(options, event_name, event_min))
+    if http:
+        objects.append(network.service(options, http_deployment(options)))
+        if options.platform == "openshift":
+            objects.append(network.route(options, http_deployment(options)))
+    if triggers:
+        objects.append(keda.scaled_object(options, event_name, triggers, event_min))
+    return Manifests(tuple(objects), tuple(notes))
+
+
+def connection_settings(function: EventFunction) -> tuple[str, ...]:
+    """The app settings the built-in controller reads to measure this function's backlog."""
+    settings = function.settings
+    if isinstance(settings, QueueBindingSettings):
+        return (settings.connection.setting_name,)
+    if isinstance(settings, RabbitMQSettings):
+        host = function.scale.options.get("hostFromEnv")
+        return (settings.connection_setting, *([str(host)] if host else []))
+    if isinstance(settings, ServiceBusSettings):
+        return (settings.connection_setting,)
+    assert isinstance(settings, KafkaSettings)
+    raw = settings.broker_list_setting.strip("%")
+    return (raw,) if settings.broker_list_setting != settings.bootstrap_servers else ()
+
+
+def _check_settings(app: AppMetadata, triggers: list[KedaTrigger], values: Mapping[str, str]) -> None:
+    needed = [(t.function, s) for t in triggers for s in t.settings]
+    if not triggers:
+        needed = [(f.name, s) for f in app.event_functions for s in connection_settings(f)]
+    for function, setting in needed:
+        if setting not in values:
+            raise ManifestError(
+                f"Function '{function}' needs app setting '{setting}' in the cluster, but it is not in "
+                "local.settings.json Values, which become the settings Secret. Fix: add "
+                f'"{setting}": "<value for the cluster>" to Values, or pass --secret-name with an existing Secret '
+                f"that has the key '{setting}'"
+            )
+
+
+def _local_addresses(values: Mapping[str, str]) -> list[str]:
+    local = sorted(k for k, v in values.items() if any(m in v.lower() for m in LOCAL_MARKERS))
+    if not local:
+        return []
+    return [
+        f"settings {', '.join(local)} point at this machine (localhost / UseDevelopmentStorage=true), which pods "
+        "cannot reach: set them to the cluster's addresses in local.settings.json or pass --secret-name"
+    ]

@@ -1,0 +1,124 @@
+"""`funchost kubernetes deploy | delete` from the command line: dry-run / write-configs output, exit code 2 with a
+named fix for bad input, and apply / re-apply / delete against the stand-in API server
+(tests/support/kube_standin.py — kmock's emulator over HTTP, not a real cluster) through `--server`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kmock import KubernetesEmulator
+
+from funchost.cli.main import main
+from tests.scale_controller.manifests.validation import validate
+from tests.services_support import ROOT
+from tests.support.apps import write_app
+from tests.support.kube_standin import ApplyingEmulator, serve_namespace
+
+QUEUE_APP = """
+import azure.functions as func
+
+app = func.FunctionApp()
+
+
+@app.queue_trigger(arg_name="msg", queue_name="work", connection="Storage")
+def work(msg: func.QueueMessage) -> None:
+    pass
+"""
+STORAGE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net"
+
+
+def deploy(*args: str) -> list[str]:
+    return ["kubernetes", "deploy", "--image-name", "registry.example/app:1", *args]
+
+
+def test_dry_run_prints_valid_yaml_for_kubernetes_with_keda(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(deploy("--name", "orders", "--script-root", str(ROOT / "samples" / "queue-pipeline"), "--dry-run"))
+    out, err = capsys.readouterr()
+    assert code == 0
+    objects = list(yaml.safe_load_all(out))
+    for obj in objects:
+        validate(obj)
+    kinds = [o["kind"] for o in objects]
+    assert kinds == ["Secret", "Secret", "TriggerAuthentication", "Deployment", "Deployment", "Service", "ScaledObject"]
+    assert "note: settings AzureWebJobsStorage point at this machine" in err
+
+
+def test_write_configs_writes_openshift_builtin_manifests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "orders.yaml"
+    script_root = str(ROOT / "samples" / "rabbitmq-orders")
+    args = ["--name", "orders", "--script-root", script_root, "--platform", "openshift", "--scaler", "builtin"]
+    assert main(deploy(*args, "--namespace", "shop", "--write-configs", str(target))) == 0
+    objects = list(yaml.safe_load_all(target.read_text()))
+    kinds = {o["kind"] for o in objects}
+    assert {"Route", "ServiceAccount", "Role", "RoleBinding"} <= kinds and "ScaledObject" not in kinds
+    assert all(o["metadata"]["namespace"] == "shop" for o in objects)
+    assert "Wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--platform", "gke"], "--platform is 'gke'; expected one of kubernetes, openshift"),
+        (["--scaler", "hpa"], "--scaler is 'hpa'; expected one of keda, builtin"),
+        (["--max-replicas", "0"], "--max-replicas is 0; expected at least"),
+    ],
+)
+def test_bad_options_exit_2_naming_the_option(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script_root = str(ROOT / "samples" / "queue-pipeline")
+    assert main(deploy("--name", "orders", "--script-root", script_root, "--dry-run", *args)) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_app_without_functions_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_app(tmp_path, "import azure.functions as func\n\napp = func.FunctionApp()\n", settings={})
+    assert main(deploy("--name", "empty", "--script-root", str(tmp_path), "--dry-run")) == 2
+    assert "no functions" in capsys.readouterr().err
+
+
+def test_a_connection_setting_only_in_the_environment_exits_2_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_app(tmp_path, QUEUE_APP, settings={"FUNCTIONS_WORKER_RUNTIME": "python"})
+    monkeypatch.setenv("Storage", STORAGE)  # indexing resolves it, but the generated Secret would lack it
+    assert main(deploy("--name", "work", "--script-root", str(tmp_path), "--dry-run")) == 2
+    err = capsys.readouterr().err
+    assert "Function 'work' needs app setting 'Storage'" in err and "local.settings.json Values" in err
+
+
+@pytest.mark.kmock(cls=ApplyingEmulator)
+async def test_deploy_redeploy_and_delete_against_the_stand_in(
+    kmock: KubernetesEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_app(tmp_path, QUEUE_APP, settings={"FUNCTIONS_WORKER_RUNTIME": "python", "Storage": STORAGE})
+    serve_namespace(kmock, "jobs")
+    server = ["--namespace", "jobs", "--server", str(kmock.url).rstrip("/")]
+    args = deploy("--name", "work", "--script-root", str(tmp_path), "--max-replicas", "5", *server)
+
+    def live() -> dict[tuple[str, str], Any]:
+        return {(k[0].plural, k[2]): o for k, o in kmock.objects.items() if not o.deleted}
+
+    assert await asyncio.to_thread(main, args) == 0
+    first = live()
+    assert set(first) == {
+        ("secrets", "work"),
+        ("triggerauthentications", "work-azure-queue-storage"),
+        ("deployments", "work"),
+        ("scaledobjects", "work"),
+    }
+    assert first[("scaledobjects", "work")]["spec"]["maxReplicaCount"] == 5
+    out = capsys.readouterr().out
+    assert "applied ScaledObject/work (namespace jobs)" in out and "kubectl get scaledobject work -n jobs" in out
+    assert await asyncio.to_thread(main, args) == 0  # re-apply: same objects, no error
+    assert set(live()) == set(first)
+    delete = ["kubernetes", "delete", "--name", "work", *server]
+    assert await asyncio.to_thread(main, delete) == 0
+    assert live() == {}
+    assert "deleted ScaledObject/work (namespace jobs)" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, delete) == 0
+    assert "nothing to delete" in capsys.readouterr().out

@@ -1,0 +1,68 @@
+"""What OpenShift's restricted-v2 SCC (and the Kubernetes `restricted` Pod Security Standard) demand of every
+generated pod, and that settings' values appear only in the settings Secret. Checked on the golden manifests of
+every sample (test_samples_golden.py keeps them current)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from funchost.metadata.app_settings import load_local_settings
+from tests.scale_controller.manifests.test_samples_golden import SAMPLES, VARIANTS, golden
+from tests.scale_controller.manifests.validation import validate
+from tests.services_support import ROOT
+
+CASES = [(sample, variant) for sample in SAMPLES for variant in VARIANTS]
+
+
+def pod_specs(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [o["spec"]["template"]["spec"] for o in objects if o["kind"] == "Deployment"]
+
+
+@pytest.mark.parametrize(("sample", "variant"), CASES)
+def test_pods_pass_restricted_v2(sample: str, variant: str) -> None:
+    specs = pod_specs(golden(sample, variant))
+    assert specs
+    for spec in specs:
+        assert spec["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+        for container in spec["containers"]:
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"] == {"drop": ["ALL"]}
+            assert "runAsUser" not in context and "runAsUser" not in spec["securityContext"]  # OpenShift assigns it
+            assert all(port["containerPort"] >= 1024 for port in container.get("ports", []))
+        assert not any("hostPath" in volume for volume in spec.get("volumes", []))
+
+
+@pytest.mark.parametrize(("sample", "variant"), CASES)
+def test_setting_values_appear_only_in_the_settings_secret(sample: str, variant: str) -> None:
+    values = load_local_settings(ROOT / "samples" / sample).values
+    secret_values = {v for v in values.values() if len(v) > 8 and ("://" in v or "=" in v or ":" in v)}
+    for obj in golden(sample, variant):
+        if obj["kind"] == "Secret" and obj["metadata"]["name"] == sample:
+            assert {base64.b64decode(v).decode() for v in obj["data"].values()} >= set(values.values())
+            continue
+        text = json.dumps(obj)
+        assert not [v for v in secret_values if v in text], f"{obj['kind']} {obj['metadata']['name']} leaks a value"
+
+
+def test_openshift_exposes_http_through_an_edge_route_and_a_cluster_ip_service() -> None:
+    objects = {o["kind"]: o for o in golden("http-hello", "openshift-builtin")}
+    assert objects["Service"]["spec"]["type"] == "ClusterIP"
+    assert objects["Route"]["spec"]["tls"]["termination"] == "edge"
+    assert objects["Route"]["spec"]["to"]["name"] == objects["Service"]["metadata"]["name"]
+
+
+def test_validation_rejects_what_the_api_server_would() -> None:
+    deployment = golden("scale-demo", "kubernetes-keda")[-2]
+    assert deployment["kind"] == "Deployment"
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolice"] = "Always"  # misspelt
+    with pytest.raises(Exception, match="imagePullPolice"):
+        validate(deployment)
+    scaled = golden("scale-demo", "kubernetes-keda")[-1]
+    scaled["spec"]["pollingInterval"] = "30"  # a string where the CRD wants an integer
+    with pytest.raises(Exception, match="is not of type 'integer'"):
+        validate(scaled)
