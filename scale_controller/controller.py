@@ -7,6 +7,7 @@ policy, this module owns the wiring and the orderly close (scalers, then the tar
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -38,3 +39,12 @@ async def run_until_stopped(loop: ScaleLoop, target: ScaleTarget, stop: asyncio.
         await loop.run(stop)
     finally:
         await target.aclose()
+
+
+async def run_until_signalled(loop: ScaleLoop, target: ScaleTarget) -> None:
+    """`run_until_stopped` until SIGINT or SIGTERM (the process's own stop signals)."""
+    stop = asyncio.Event()
+    running = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        running.add_signal_handler(sig, stop.set)
+    await run_until_stopped(loop, target, stop)

@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -132,7 +131,7 @@ def _pod_namespace() -> str | None:
 
 
 async def _serve(loop: ScaleLoop, target: KubernetesTarget) -> int:
-    from scale_controller.controller import run_until_stopped
+    from scale_controller.controller import run_until_signalled
     from scale_controller.targets.base import TargetError
 
     try:
@@ -140,11 +139,7 @@ async def _serve(loop: ScaleLoop, target: KubernetesTarget) -> int:
     except TargetError as exc:
         await target.aclose()
         raise StartupError(str(exc)) from None
-    stop = asyncio.Event()
-    running = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        running.add_signal_handler(sig, stop.set)
-    await run_until_stopped(loop, target, stop)
+    await run_until_signalled(loop, target)
     print("Stopped.", flush=True)
     return 0
 

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import datetime
 import os
-import signal
 import socket
 import subprocess
 from collections.abc import Sequence
@@ -95,13 +94,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(loop: ScaleLoop, target: LocalProcessTarget) -> int:
-    from scale_controller.controller import run_until_stopped
+    from scale_controller.controller import run_until_signalled
 
-    stop = asyncio.Event()
-    running = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        running.add_signal_handler(sig, stop.set)
-    await run_until_stopped(loop, target, stop)
+    await run_until_signalled(loop, target)
     print("Stopped: workers drained.", flush=True)
     return 0
 
