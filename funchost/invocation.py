@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from types import MappingProxyType
 from typing import Any
 
 from funchost.bindings.context import InvocationContext, Out, RetryContext
@@ -31,6 +32,7 @@ from funchost.metrics import HostMetrics
 
 logger = logging.getLogger("funchost.invocation")
 FIRST_TRY = RetryContext(0, 0, None)
+_NO_OUTS: Mapping[str, Out[Any]] = MappingProxyType({})
 
 
 def threadpool_size(env: Mapping[str, str] | None = None) -> int | None:
@@ -55,8 +57,9 @@ class InFlight:
         self._idle.set()
 
     def enter(self) -> None:
+        if self.count == 0:
+            self._idle.clear()
         self.count += 1
-        self._idle.clear()
 
     def leave(self) -> None:
         self.count -= 1
@@ -106,6 +109,7 @@ class FunctionInvoker:
         http_outputs = [b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.is_type("http")]
         self._http_output = http_outputs[0] if http_outputs else None
         self._params = tuple(parameters)
+        self._inputs_only = not self._out_names and not self._wants_context
         self._function_log = logging.getLogger(f"Function.{self.name}")
         metrics.register_function(self.name)
         self._gauge = metrics.in_flight.labels(self.name)
@@ -122,8 +126,11 @@ class FunctionInvoker:
     ) -> dict[str, Any]:
         """Run the function once; raise `InvocationError` (cause chained) or `FunctionTimeoutError` on failure."""
         invocation_id = invocation_id or new_invocation_id()
-        outs = {name: Out[Any]() for name in self._out_names}
-        args = self._arguments(inputs, outs, invocation_id, retry_context or FIRST_TRY)
+        outs = {name: Out[Any]() for name in self._out_names} if self._out_names else _NO_OUTS
+        if self._inputs_only:  # the common case: every parameter is an input binding
+            args = {name: inputs[name] for name in self._params if name in inputs}
+        else:
+            args = self._arguments(inputs, outs, invocation_id, retry_context or FIRST_TRY)
         token = current_invocation.set((self.name, invocation_id))
         self._gauge.inc()
         self._in_flight.enter()
@@ -137,7 +144,8 @@ class FunctionInvoker:
             watch = self._deadlines(task.get_loop())
             deadline_key = watch.register(self._timeout, task)
         try:
-            result = await self._call(args)
+            # functionTimeout is enforced by the per-loop watchdog (funchost/deadlines.py), not a timer per call.
+            result = await self._callable(**args) if self.is_async else await self._call_sync(args)
             outputs = self._collect(outs, result)
             if self._send_outputs is not None:
                 self._check_http_output(outputs)  # a bad HTTP result fails the invocation before anything is sent
@@ -179,7 +187,7 @@ class FunctionInvoker:
         return self._watch[1]
 
     def _collect(self, outs: Mapping[str, Out[Any]], result: Any) -> dict[str, Any]:
-        outputs: dict[str, Any] = {name: out.get() for name, out in outs.items()}
+        outputs: dict[str, Any] = {name: out.get() for name, out in outs.items()} if outs else {}
         if result is not None:
             if not self._has_return:
                 raise InvocationError(
@@ -241,10 +249,7 @@ class FunctionInvoker:
                 args[name] = InvocationContext(invocation_id, self.name, self._directory, retry)
         return args
 
-    async def _call(self, args: dict[str, Any]) -> Any:
-        # functionTimeout is enforced by the per-loop watchdog (funchost/deadlines.py), not a timer per call.
-        if self.is_async:
-            return await self._callable(**args)
+    async def _call_sync(self, args: dict[str, Any]) -> Any:
         call = functools.partial(contextvars.copy_context().run, self._callable, **args)
         # A sync function that overruns cannot be killed; its thread finishes on its own after we give up on it.
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
