@@ -10,10 +10,19 @@ what was expected and how to fix it, naming the file, function and setting invol
     │   ├── HostJsonError             host.json is not valid JSON or has an invalid value
     │   ├── SettingsError             local.settings.json is unusable (encrypted, malformed)
     │   ├── ConnectionSettingError    a binding names a connection setting that is not set anywhere
-    │   └── ScheduleError             a timer's NCRONTAB / cron expression cannot be parsed
+    │   ├── ScheduleError             a timer's NCRONTAB / cron expression cannot be parsed
+    │   ├── WheelhouseError           requirements.txt has no wheel for the image's platform (funchost.deploy)
+    │   └── ManifestError             the app cannot be turned into Kubernetes objects (scale_controller.manifests)
     ├── StartupError                  the host could not start (port in use, listener failed)
+    ├── EngineError                   no container engine answers, or it refused a call (funchost.deploy)
+    ├── ImageBuildError               the image build failed; names the failing step (funchost.deploy)
+    ├── ImagePushError                pushing the image failed (funchost.deploy)
+    ├── DeployError                   the Kubernetes API refused an apply or delete (scale_controller.kube_apply)
     └── InvocationError               raised inside the host when a function fails (wraps the user's error)
         └── FunctionTimeoutError      the invocation ran past host.json functionTimeout
+
+The deploy and manifest errors live next to the code that raises them (the modules named above) and derive from
+these classes, so the CLI maps them to exit codes like the rest.
 """
 
 from __future__ import annotations
