@@ -665,7 +665,7 @@ async def measure_drain(
             for pid in pids:
                 worker_cpu[pid] = cpu_seconds(pid) or worker_cpu.get(pid, 0.0)
                 if pid not in lifetimes:
-                    lifetimes[pid] = (process_started_at(pid) or now, None)
+                    lifetimes[pid] = (promoted_at(pid) or process_started_at(pid) or now, None)  # standby: from go
             for pid, (created, gone) in lifetimes.items():
                 if gone is None and pid not in pids:
                     lifetimes[pid] = (created, now)
