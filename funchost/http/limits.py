@@ -11,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from funchost.http.responses import send_status
 
+_NO_BODY_WITHOUT_FRAMING = frozenset({"1.0", "1.1"})
+
 
 class BodyTooLarge(Exception):
     """The request body is larger than the limit."""
@@ -30,11 +32,28 @@ def declared_length(scope: Scope) -> int | None:
     return None
 
 
+def _framing(scope: Scope) -> tuple[int | None, bool]:
+    """(Content-Length, chunked?) of the request, from one pass over its headers."""
+    length: int | None = None
+    chunked = False
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                length = None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
+
+
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The whole body; `BodyTooLarge` as soon as it is known to exceed `limit` bytes."""
-    length = declared_length(scope)
+    length, chunked = _framing(scope)
     if length is not None and length > limit:
         raise BodyTooLarge
+    if (length is None or length == 0) and not chunked and scope.get("http_version") in _NO_BODY_WITHOUT_FRAMING:
+        return b""  # HTTP/1.x: no Content-Length and no Transfer-Encoding means no body (RFC 9112 §6.3)
     chunks: list[bytes] = []
     size = 0
     while True:

@@ -128,3 +128,20 @@ async def test_body_limit_middleware_cuts_off_a_streamed_body_once() -> None:
 
     await BodyLimit(app, 100)(_scope(None), receive, send)
     assert [m.get("status") for m in sent if m["type"] == "http.response.start"] == [413]
+
+
+async def test_an_http1_request_without_length_or_chunking_has_no_body_to_read() -> None:
+    scope = {"type": "http", "method": "GET", "http_version": "1.1", "headers": [(b"host", b"x")]}
+    assert await read_body(scope, _never, 100) == b""  # RFC 9112 §6.3: no framing headers, no body
+
+
+@pytest.mark.parametrize(
+    ("version", "headers"),
+    [("1.1", [(b"transfer-encoding", b"chunked")]), ("1.1", [(b"content-length", b"4")]), ("2", [])],
+)
+async def test_a_framed_or_non_http1_body_is_read(version: str, headers: list[tuple[bytes, bytes]]) -> None:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"data", "more_body": False}
+
+    scope = {"type": "http", "method": "POST", "http_version": version, "headers": headers}
+    assert await read_body(scope, receive, 100) == b"data"
