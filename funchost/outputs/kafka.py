@@ -20,10 +20,10 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from funchost.bindings.kafka_security import KafkaSecurity, client_options, describe_error, kafka_security
 from funchost.errors import InvocationError
 from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.host_config import HostConfig
+from funchost.metadata.kafka_security import KafkaSecurity, client_options, describe_error, kafka_security
 
 logger = logging.getLogger("funchost.kafka")
 ENVELOPE_KEYS = ("Offset", "Partition", "Topic", "Timestamp", "Value", "Headers")

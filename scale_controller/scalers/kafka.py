@@ -19,8 +19,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
-from funchost.errors import ConfigurationError
 from funchost.metadata.broker_settings import KafkaSettings
+from funchost.metadata.kafka_security import client_options, kafka_security
 from funchost.metadata.scale_options import parse_partition_limitation
 from scale_controller.app_metadata import EventFunction
 from scale_controller.scalers.base import Measurement, ScalerError
@@ -40,13 +40,9 @@ class KafkaScaler:
         partition_limitation: tuple[int, ...] | None = None,
         function: str = "",
     ) -> None:
-        if settings.protocol != "notset" or settings.authentication_mode != "notset":
-            raise ConfigurationError(
-                f"Function '{function}': the scale controller cannot connect to Kafka with protocol "
-                f"'{settings.protocol}' / authenticationMode '{settings.authentication_mode}' yet (plaintext only). "
-                "Fix: scale this function with KEDA's kafka scaler (funchost kubernetes manifests), or run the "
-                "controller against a plaintext listener"
-            )
+        where = f"Function '{function}' (Kafka trigger, scale controller)"
+        # The same protocol / SASL / TLS options the function's own consumer uses (ConfigurationError if unusable).
+        self.security_options = client_options(kafka_security(settings, where), where)
         self.name = f"kafka:{settings.topic}/{settings.consumer_group}"
         self.topic, self.group = settings.topic, settings.consumer_group
         self.rules, self.activation = rules, activation
@@ -130,9 +126,15 @@ class KafkaScaler:
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         if self._admin is None or self._consumer is None:
             await self.aclose()
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._servers, client_id=CLIENT_ID, request_timeout_ms=10000)
+            admin = AIOKafkaAdminClient(
+                bootstrap_servers=self._servers, client_id=CLIENT_ID, request_timeout_ms=10000, **self.security_options
+            )
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._servers, client_id=CLIENT_ID, enable_auto_commit=False, request_timeout_ms=10000
+                bootstrap_servers=self._servers,
+                client_id=CLIENT_ID,
+                enable_auto_commit=False,
+                request_timeout_ms=10000,
+                **self.security_options,
             )
             self._admin, self._consumer = admin, consumer  # assigned first so aclose() closes a half-started pair
             await admin.start()

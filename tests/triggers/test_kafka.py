@@ -34,10 +34,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import TopicPartition
 
 from funchost.bindings.kafka import dotnet_timestamp, envelope, kafka_event, kafka_events, trigger_value
-from funchost.bindings.kafka_security import KafkaSecurity, SslFiles, client_options, kafka_security, ssl_context
 from funchost.errors import ConfigurationError, FunctionDefinitionError
 from funchost.metadata.broker_settings import KafkaSettings, parse_kafka
 from funchost.metadata.extension_options import KafkaOptions
+from funchost.metadata.kafka_security import KafkaSecurity, SslFiles, client_options, kafka_security, ssl_context
 from funchost.metadata.spec import BindingSpec
 from funchost.triggers.kafka_partition import Action, settle_action
 from tests.support.apps import write_app

@@ -142,7 +142,34 @@ async def test_missing_topic_and_unreachable_broker_are_scaler_errors(topic: Top
         await lag(down, LagRules(10))
 
 
-def test_sasl_and_ssl_are_refused_clearly() -> None:
-    settings = KafkaSettings(topic="t", broker_list_setting="B", bootstrap_servers="x:9092", protocol="sasl_ssl")
-    with pytest.raises(ConfigurationError, match="Function 'f'.*sasl_ssl"):
+def test_sasl_and_tls_use_the_triggers_own_client_options() -> None:
+    """The scaler connects as the function's consumer does: the same protocol / SASL / TLS mapping."""
+    settings = KafkaSettings(
+        topic="t", broker_list_setting="B", bootstrap_servers="x:9093", protocol="sasl_ssl",
+        authentication_mode="plain", username="$ConnectionString", password="Endpoint=sb://example/",
+    )  # fmt: skip
+    options = KafkaScaler(settings=settings, rules=LagRules(10), function="f").security_options
+    assert (options["security_protocol"], options["sasl_mechanism"]) == ("SASL_SSL", "PLAIN")
+    assert options["sasl_plain_username"] == "$ConnectionString" and "ssl_context" in options
+
+
+def test_unusable_security_settings_are_refused_naming_the_property() -> None:
+    settings = KafkaSettings(
+        topic="t", broker_list_setting="B", bootstrap_servers="x:9092", protocol="sasl_ssl", authentication_mode="plain"
+    )
+    with pytest.raises(ConfigurationError, match="Function 'f'.*(username|password)"):
         KafkaScaler(settings=settings, rules=LagRules(10), function="f")
+
+
+async def test_tls_options_reach_the_connection(topic: Topic) -> None:
+    """Protocol Ssl against the test broker's plaintext listener fails the handshake: the options are applied."""
+    settings = KafkaSettings(
+        topic=topic.name, broker_list_setting="B", bootstrap_servers=topic.servers, consumer_group=topic.group,
+        protocol="ssl",
+    )  # fmt: skip
+    scaler = KafkaScaler(settings=settings, rules=LagRules(10), function="f")
+    try:
+        with pytest.raises(ScalerError):
+            await scaler.measure()
+    finally:
+        await scaler.aclose()
