@@ -35,109 +35,10 @@ from aiokafka.structs import TopicPartition
 
 from funchost.bindings.kafka import dotnet_timestamp, envelope, kafka_event, kafka_events, trigger_value
 from funchost.errors import ConfigurationError, FunctionDefinitionError
-from funchost.metadata.broker_settings import KafkaSettings, parse_kafka
 from funchost.metadata.extension_options import KafkaOptions
-from funchost.metadata.kafka_security import KafkaSecurity, SslFiles, client_options, kafka_security, ssl_context
-from funchost.metadata.spec import BindingSpec
 from funchost.triggers.kafka_partition import Action, settle_action
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port, run_cli
-
-# -- security mapping (the test broker has no SASL/SSL listener, so the table is pinned here) ----------------------
-
-
-def settings(**changes: Any) -> KafkaSettings:
-    base = KafkaSettings(topic="t", broker_list_setting="B", bootstrap_servers="127.0.0.1:9092")
-    return KafkaSettings(**{**base.__dict__, **changes})
-
-
-@pytest.mark.parametrize(
-    ("protocol", "mode", "expected"),
-    [
-        ("notset", "notset", KafkaSecurity()),
-        ("plaintext", "notset", KafkaSecurity("PLAINTEXT")),
-        ("sasl_plaintext", "plain", KafkaSecurity("SASL_PLAINTEXT", "PLAIN", "u", "p")),
-        ("sasl_ssl", "scramsha256", KafkaSecurity("SASL_SSL", "SCRAM-SHA-256", "u", "p", SslFiles())),
-        ("sasl_ssl", "scramsha512", KafkaSecurity("SASL_SSL", "SCRAM-SHA-512", "u", "p", SslFiles())),
-        ("ssl", "notset", KafkaSecurity("SSL", ssl=SslFiles())),
-    ],
-)
-def test_security_mapping(protocol: str, mode: str, expected: KafkaSecurity) -> None:
-    assert kafka_security(settings(protocol=protocol, authentication_mode=mode, username="u", password="p"), "F") == (
-        expected
-    )
-
-
-def test_notset_ignores_credentials_like_the_extension() -> None:
-    assert kafka_security(settings(username="u", password="p", ssl_ca_location="/nope"), "F") == KafkaSecurity()
-
-
-@pytest.mark.parametrize(
-    ("changes", "names"),
-    [
-        ({"protocol": "plaintext", "authentication_mode": "plain"}, ["protocol", "SaslSsl"]),
-        ({"protocol": "notset", "authentication_mode": "scramsha256"}, ["protocol", "NotSet"]),
-        ({"protocol": "sasl_ssl", "authentication_mode": "plain", "password": "p"}, ["'username'"]),
-        ({"protocol": "sasl_ssl", "authentication_mode": "scramsha512", "username": "u"}, ["'password'"]),
-        ({"protocol": "sasl_ssl", "authentication_mode": "oauthbearer"}, ["OAuthBearer", "Plain"]),
-        ({"protocol": "sasl_ssl", "authentication_mode": "notset"}, ["GSSAPI", "authenticationMode", "gssapi"]),
-    ],
-)
-def test_unusable_security_combinations_are_refused(changes: dict[str, str], names: list[str]) -> None:
-    with pytest.raises(ConfigurationError) as caught:
-        kafka_security(settings(**changes), "Function 'orders' (Kafka trigger on topic 't')")
-    message = str(caught.value)
-    assert message.startswith("Function 'orders'") and "Fix:" in message
-    assert all(name in message for name in names), message
-
-
-def test_client_options_and_ssl_context_from_pem_files(tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    security = kafka_security(
-        settings(
-            protocol="sasl_ssl",
-            authentication_mode="plain",
-            username="$ConnectionString",
-            password="secret",
-            ssl_ca_location=str(cert),
-            ssl_certificate_location=str(cert),
-            ssl_key_location=str(key),
-        ),
-        "F",
-    )
-    options = client_options(security, "F")
-    assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "PLAIN"
-    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("$ConnectionString", "secret")
-    assert options["ssl_context"].check_hostname  # librdkafka verifies the broker's host name too
-    assert "secret" not in repr(security)
-
-
-@pytest.mark.parametrize(
-    ("files", "text"),
-    [
-        (SslFiles(ca_location="/does/not/exist.pem"), "sslCaLocation '/does/not/exist.pem' is not a file"),
-        (SslFiles(key_location=__file__), "sslKeyLocation is set without sslCertificateLocation"),
-        (SslFiles(ca_location=__file__), "cannot be loaded"),
-    ],
-)
-def test_bad_ssl_files_are_named(files: SslFiles, text: str) -> None:
-    with pytest.raises(ConfigurationError, match=re.escape(text)):
-        ssl_context(files, "F")
-
-
-@pytest.mark.parametrize("spelling", ["SASLSSL", "SaslSsl", "SASL_SSL", "sasl_ssl"])
-def test_protocol_spellings_of_decorators_and_function_json(spelling: str) -> None:
-    raw = {"name": "e", "type": "kafkaTrigger", "topic": "t", "brokerList": "127.0.0.1:1", "protocol": spelling}
-    raw |= {"authenticationMode": "SCRAMSHA512"}
-    parsed = parse_kafka(BindingSpec.from_dict(raw), "f", {})
-    assert (parsed.protocol, parsed.authentication_mode) == ("sasl_ssl", "scramsha512")
-
 
 # -- the settle rule (SingleItemFunctionExecutor / MultipleItemFunctionExecutor) ------------------------------------
 
