@@ -130,10 +130,17 @@ async def test_factories_feed_the_loop_and_fail_early(tmp_path: Path) -> None:
     assert first is not second and isinstance(first, AzureQueueScaler)  # a fresh scaler per rebuild
     await first.aclose()
     await second.aclose()
-    sasl = SOURCE.replace("lag_threshold=50)", 'lag_threshold=50, protocol="SASLSSL", username="u", password="p")')
-    root = write_app(tmp_path / "sasl", sasl, host_json=HOST, settings=SETTINGS)
-    with pytest.raises(ConfigurationError, match="Function 'clicks': the scale controller cannot connect to Kafka"):
+    # Security the trigger cannot use fails here too, naming the property (no authenticationMode = Kerberos).
+    kerberos = SOURCE.replace("lag_threshold=50)", 'lag_threshold=50, protocol="SASLSSL", username="u", password="p")')
+    root = write_app(tmp_path / "kerberos", kerberos, host_json=HOST, settings=SETTINGS)
+    with pytest.raises(ConfigurationError, match="Function 'clicks'.*authenticationMode"):
         scaler_factories(load_app_metadata(root, environ=clean_environ()))
+    plain = kerberos.replace('password="p")', 'password="p", authentication_mode="PLAIN")')
+    root = write_app(tmp_path / "plain", plain, host_json=HOST, settings=SETTINGS)
+    kafka = [row for row in scaler_factories(load_app_metadata(root, environ=clean_environ())) if row[0] == "clicks"]
+    scaler = kafka[0][2]()
+    assert isinstance(scaler, KafkaScaler) and scaler.security_options["sasl_mechanism"] == "PLAIN"
+    await scaler.aclose()
 
 
 def test_a_missing_connection_setting_names_it(tmp_path: Path) -> None:
