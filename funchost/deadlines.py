@@ -44,8 +44,13 @@ class Deadlines:
         return False
 
     async def _watch(self) -> None:
-        while self._entries:
+        # Sleep first, then look: an invocation that completes without yielding (a small HTTP function) has
+        # unregistered before this task's first step, and a watchdog that checked first would end at once and be
+        # re-created by the next request — a task per request. This one lives at least a tick.
+        while True:
             await asyncio.sleep(TICK)
+            if not self._entries:
+                return  # idle for a tick; the next register() starts a new watchdog
             now = time.monotonic()
             for key, (deadline, task) in list(self._entries.items()):
                 if now >= deadline and key not in self.expired:

@@ -45,3 +45,15 @@ async def test_a_foreign_cancel_is_not_a_timeout() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_invocations_that_finish_without_yielding_share_one_watchdog() -> None:
+    """A small HTTP function registers and unregisters within one task step; the watchdog must not end (and be
+    re-created as a new task) between such requests."""
+    watch = deadlines()
+    watchdogs = []
+    for _ in range(50):
+        watch.unregister(watch.register(30))
+        await asyncio.sleep(0)  # the loop runs other callbacks between requests, the watchdog's step among them
+        watchdogs.append(watch._watchdog)
+    assert all(w is watchdogs[0] and w is not None and not w.done() for w in watchdogs)
