@@ -21,6 +21,7 @@ from azure.core.exceptions import (
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from funchost.bindings.queue import QUEUE_WATCHER, QueueOutputError, encode_body, output_bodies
+from funchost.bindings.queue_client import queue_service_client
 from funchost.errors import ConfigurationError, FunchostError
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.extension_options import QueuesOptions
@@ -47,12 +48,12 @@ class _ClientPool:
         key = (id(asyncio.get_running_loop()), conn)
         shared = self._clients.get(key)
         if shared is None:
-            shared = self._clients[key] = _Shared(_new_client(conn))
+            shared = self._clients[key] = _Shared(queue_service_client(conn))
         shared.users += 1
         return shared
 
     async def reconnect(self, shared: _Shared, conn: str) -> None:
-        old, shared.service = shared.service, _new_client(conn)
+        old, shared.service = shared.service, queue_service_client(conn)
         await old.close()
 
     async def release(self, shared: _Shared, conn: str) -> None:
@@ -63,17 +64,6 @@ class _ClientPool:
 
 
 _POOL = _ClientPool()
-
-
-def _new_client(conn: str) -> QueueServiceClient:
-    return QueueServiceClient.from_connection_string(
-        conn,
-        retry_total=1,
-        initial_backoff=1,
-        increment_base=1,
-        random_jitter_range=0,
-        connection_timeout=10,
-    )
 
 
 async def _send_creating_queue(queue: QueueClient, text: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
 from azure.storage.queue.aio import QueueServiceClient
 
+from funchost.bindings.queue_client import queue_service_client
 from funchost.errors import ConfigurationError
 from funchost.metadata.binding_settings import QueueBindingSettings
 
@@ -87,14 +88,7 @@ def connection_string(settings: QueueBindingSettings, where: str) -> str:
 def service_client(conn: str, where: str, setting_name: str) -> QueueServiceClient:
     """A client with a short SDK retry (our loops back off themselves) and no message encode/decode policy."""
     try:
-        return QueueServiceClient.from_connection_string(
-            conn,
-            retry_total=1,
-            initial_backoff=1,
-            increment_base=1,
-            random_jitter_range=0,
-            connection_timeout=10,
-        )
+        return queue_service_client(conn)
     except ValueError as exc:
         raise ConfigurationError(
             f"{where}: app setting '{setting_name}' is not a valid storage connection string ({exc}). Fix: use "
