@@ -22,8 +22,9 @@ from typing import Any
 from funchost.bindings.context import InvocationContext, Out, RetryContext
 from funchost.bindings.http import HttpOutputError, to_http_response
 from funchost.deadlines import Deadlines, deadlines
+from funchost.eager import resume
 from funchost.errors import FunctionTimeoutError, InvocationError
-from funchost.invocation_ids import new_invocation_id
+from funchost.invocation_ids import invocation_id_text, next_invocation_number
 from funchost.logcontext import current_invocation
 from funchost.metadata.indexing import IndexedFunction
 from funchost.metadata.signature import CONTEXT_PARAMETER
@@ -125,34 +126,42 @@ class FunctionInvoker:
         invocation_id: str | None = None,
     ) -> dict[str, Any]:
         """Run the function once; raise `InvocationError` (cause chained) or `FunctionTimeoutError` on failure."""
-        invocation_id = invocation_id or new_invocation_id()
+        invocation: str | int = invocation_id or next_invocation_number()  # formatted only if shown
         outs = {name: Out[Any]() for name in self._out_names} if self._out_names else _NO_OUTS
         if self._inputs_only:  # the common case: every parameter is an input binding
             args = {name: inputs[name] for name in self._params if name in inputs}
         else:
-            args = self._arguments(inputs, outs, invocation_id, retry_context or FIRST_TRY)
-        token = current_invocation.set((self.name, invocation_id))
-        self._gauge.inc()
-        self._in_flight.enter()
+            args = self._arguments(inputs, outs, invocation_id_text(invocation), retry_context or FIRST_TRY)
+        token = current_invocation.set((self.name, invocation))
         started = time.perf_counter()
         outcome = "failure"
-        watch: Deadlines | None = None
+        # An invocation is counted in flight and watched for functionTimeout (by the per-loop watchdog in
+        # funchost/deadlines.py, not a timer per call) from the moment it first waits: before that nothing else
+        # on the loop can run, so neither shutdown nor a scrape nor the watchdog could see it (funchost/eager.py).
+        waiting = False
         deadline_key = 0
-        if self._timeout is not None:
-            task = asyncio.current_task()
-            assert task is not None, "invocations run inside a task"
-            watch = self._deadlines(task.get_loop())
-            deadline_key = watch.register(self._timeout, task)
         try:
-            # functionTimeout is enforced by the per-loop watchdog (funchost/deadlines.py), not a timer per call.
-            result = await self._callable(**args) if self.is_async else await self._call_sync(args)
+            if self.is_async:
+                coroutine = self._callable(**args)
+                try:
+                    pending = coroutine.send(None)
+                except StopIteration as done:
+                    result = done.value
+                else:
+                    waiting, deadline_key = True, self._start_waiting(started)
+                    result = await resume(coroutine, pending)
+            else:
+                waiting, deadline_key = True, self._start_waiting(started)
+                result = await self._call_sync(args)
             outputs = self._collect(outs, result)
             if self._send_outputs is not None:
                 self._check_http_output(outputs)  # a bad HTTP result fails the invocation before anything is sent
+                if not waiting:
+                    waiting, deadline_key = True, self._start_waiting(started)
                 await self._send_outputs(outputs)
             outcome = "success"
         except asyncio.CancelledError:
-            if watch is None or not watch.unregister(deadline_key):
+            if not deadline_key or not self._deadlines().unregister(deadline_key):
                 raise  # cancelled by someone else (shutdown): not a timeout
             current = asyncio.current_task()
             if current is not None:
@@ -166,24 +175,39 @@ class FunctionInvoker:
         except InvocationError:
             raise
         except Exception as exc:
-            self._function_log.exception("Executed '%s' (Failed, Id=%s): %s", self.name, invocation_id, exc)
+            self._function_log.exception(
+                "Executed '%s' (Failed, Id=%s): %s", self.name, invocation_id_text(invocation), exc
+            )
             raise InvocationError(f"Function '{self.name}' failed: {type(exc).__name__}: {exc}") from exc
         finally:
-            if watch is not None and watch.unregister(deadline_key) and outcome != "timeout":
-                # The watchdog cancelled us but the function turned that into another error: undo the cancel.
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
+            if waiting:
+                if deadline_key and self._deadlines().unregister(deadline_key) and outcome != "timeout":
+                    # The watchdog cancelled us but the function turned that into another error: undo the cancel.
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                self._gauge.dec()
+                self._in_flight.leave()
             self._histogram.observe(time.perf_counter() - started)
             self._counters[outcome].inc()
-            self._gauge.dec()
-            self._in_flight.leave()
             current_invocation.reset(token)
         return outputs
 
-    def _deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
-        if self._watch is None or self._watch[0] is not loop:
+    def _start_waiting(self, started: float) -> int:
+        """The invocation is about to wait: count it in flight and watch its deadline (key 0: no functionTimeout)."""
+        self._gauge.inc()
+        self._in_flight.enter()
+        if self._timeout is None:
+            return 0
+        task = asyncio.current_task()
+        assert task is not None, "invocations run inside a task"
+        return self._deadlines(task.get_loop()).register(self._timeout - (time.perf_counter() - started), task)
+
+    def _deadlines(self, loop: asyncio.AbstractEventLoop | None = None) -> Deadlines:
+        """This loop's watchdog (default: the one of the last registration, which the same invocation made)."""
+        if loop is not None and (self._watch is None or self._watch[0] is not loop):
             self._watch = (loop, deadlines(loop))
+        assert self._watch is not None
         return self._watch[1]
 
     def _collect(self, outs: Mapping[str, Out[Any]], result: Any) -> dict[str, Any]:

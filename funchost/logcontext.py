@@ -6,7 +6,10 @@ import contextvars
 import logging
 import sys
 
-current_invocation: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+from funchost.invocation_ids import invocation_id_text
+
+# (function name, invocation id or the number it is formatted from: see funchost/invocation_ids.py)
+current_invocation: contextvars.ContextVar[tuple[str, str | int] | None] = contextvars.ContextVar(
     "funchost_invocation", default=None
 )
 
@@ -18,8 +21,9 @@ class InvocationFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         current = current_invocation.get()
-        record.function, record.invocation_id = current if current else ("", "")
-        record.invocation = f" [{current[0]} {current[1]}]" if current else ""
+        function, invocation_id = (current[0], invocation_id_text(current[1])) if current else ("", "")
+        record.function, record.invocation_id = function, invocation_id
+        record.invocation = f" [{function} {invocation_id}]" if current else ""
         return True
 
 

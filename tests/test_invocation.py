@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,6 +43,19 @@ def with_out(req: func.HttpRequest, msg: func.Out[str]) -> None:
 async def slow(req: func.HttpRequest) -> func.HttpResponse:
     await asyncio.sleep(5)
     return func.HttpResponse("late")
+
+@app.route(route="busy-then-wait")
+async def busy_then_wait(req: func.HttpRequest) -> func.HttpResponse:
+    time.sleep(0.7)  # work before the first await still counts towards functionTimeout (1 s)
+    await asyncio.sleep(0.9)
+    return func.HttpResponse("in time?")
+
+gate = None
+
+@app.route(route="waits")
+async def waits(req: func.HttpRequest) -> func.HttpResponse:
+    await gate.wait()
+    return func.HttpResponse("released")
 
 @app.route(route="boom")
 def boom(req: func.HttpRequest) -> func.HttpResponse:
@@ -101,6 +115,32 @@ async def test_timeout_is_enforced(invokers: dict[str, FunctionInvoker]) -> None
         await invokers["slow"].invoke({"req": None})
 
 
+async def test_timeout_counts_from_the_start_not_from_the_first_wait(invokers: dict[str, FunctionInvoker]) -> None:
+    # 0.7 s of work, then a 0.9 s wait: over functionTimeout (1 s) only when the deadline counts from the start.
+    with pytest.raises(FunctionTimeoutError):
+        await invokers["busy_then_wait"].invoke({"req": None})
+
+
+async def test_a_waiting_invocation_is_in_flight_and_one_that_never_waits_is_counted(
+    invokers: dict[str, FunctionInvoker],
+) -> None:
+    module = __import__("function_app")
+    module.gate = asyncio.Event()
+    waiting = asyncio.create_task(invokers["waits"].invoke({"req": None}))
+    await asyncio.sleep(0.05)
+    tracker, metrics = invokers["waits"]._in_flight, invokers["waits"]._metrics
+    assert tracker.count == 1
+    assert 'funchost_invocations_in_flight{function="waits"} 1.0' in metrics.render().decode()
+    await invokers["async_fn"].invoke({"req": None})  # finishes in its first step, never waits
+    module.gate.set()
+    assert (await waiting)["$return"].get_body() == b"released"
+    text = metrics.render().decode()
+    assert tracker.count == 0 and 'funchost_invocations_in_flight{function="waits"} 0.0' in text
+    for name in ("waits", "async_fn"):
+        assert f'funchost_invocations_total{{function="{name}",outcome="success"}} 1.0' in text
+        assert f'funchost_invocation_duration_seconds_count{{function="{name}"}} 1.0' in text
+
+
 async def test_failure_chains_the_user_error_and_is_counted(invokers: dict[str, FunctionInvoker]) -> None:
     with pytest.raises(InvocationError) as info:
         await invokers["boom"].invoke({"req": None})
@@ -137,6 +177,17 @@ async def test_log_records_carry_function_and_invocation(
         await invokers["sync_fn"].invoke({"req": None}, invocation_id="inv-42")
     (record,) = [r for r in caplog.records if r.getMessage() == "inside sync"]
     assert record.function == "sync_fn" and record.invocation_id == "inv-42"  # type: ignore[attr-defined]
+
+
+async def test_log_records_and_context_show_the_same_generated_guid(
+    invokers: dict[str, FunctionInvoker], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(InvocationFilter())
+    with caplog.at_level(logging.INFO, logger="user"):
+        out = await invokers["sync_fn"].invoke({"req": None})
+    (record,) = [r for r in caplog.records if r.getMessage() == "inside sync"]
+    shown = out["$return"].get_body().decode().split("|")[2]
+    assert record.invocation_id == shown == str(uuid.UUID(shown))  # type: ignore[attr-defined]
 
 
 def test_threadpool_size_setting() -> None:
