@@ -110,6 +110,7 @@ class FunctionInvoker:
         http_outputs = [b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.is_type("http")]
         self._http_output = http_outputs[0] if http_outputs else None
         self._params = tuple(parameters)
+        self._param_names = frozenset(parameters)
         self._inputs_only = not self._out_names and not self._wants_context
         self._function_log = logging.getLogger(f"Function.{self.name}")
         metrics.register_function(self.name)
@@ -128,8 +129,8 @@ class FunctionInvoker:
         """Run the function once; raise `InvocationError` (cause chained) or `FunctionTimeoutError` on failure."""
         invocation: str | int = invocation_id or next_invocation_number()  # formatted only if shown
         outs = {name: Out[Any]() for name in self._out_names} if self._out_names else _NO_OUTS
-        if self._inputs_only:  # the common case: every parameter is an input binding
-            args = {name: inputs[name] for name in self._params if name in inputs}
+        if self._inputs_only:  # the common case: every parameter is an input binding, often exactly the inputs
+            args = inputs if inputs.keys() <= self._param_names else {n: inputs[n] for n in self._params if n in inputs}
         else:
             args = self._arguments(inputs, outs, invocation_id_text(invocation), retry_context or FIRST_TRY)
         token = current_invocation.set((self.name, invocation))
@@ -273,7 +274,7 @@ class FunctionInvoker:
                 args[name] = InvocationContext(invocation_id, self.name, self._directory, retry)
         return args
 
-    async def _call_sync(self, args: dict[str, Any]) -> Any:
+    async def _call_sync(self, args: Mapping[str, Any]) -> Any:
         call = functools.partial(contextvars.copy_context().run, self._callable, **args)
         # A sync function that overruns cannot be killed; its thread finishes on its own after we give up on it.
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)

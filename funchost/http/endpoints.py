@@ -57,11 +57,11 @@ class FunctionEndpoint:
         request = to_http_request(scope, body, scope.get("path_params") or {})
         try:
             outputs = await self.invoker.invoke({self.trigger: request})  # sends non-HTTP outputs itself
-            response = self._response(outputs)
+            status, headers, response_body = self._response(outputs)
         except InvocationError:
             await send_status(send, 500, SERVER_ERROR)  # what happened is logged, never sent to the client
             return
-        await send_response(send, response.status, response.headers, response.body, head=scope["method"] == "HEAD")
+        await send_response(send, status, headers, response_body, head=scope["method"] == "HEAD")
 
     def _response(self, outputs: Mapping[str, Any]) -> HttpResponseData:
         if self.http_output is None:

@@ -8,8 +8,9 @@ Core orders candidates: segment by segment, literal before constrained parameter
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -42,10 +43,14 @@ class RouteEntry:
     max_segments: int | None  # None = catch-all
 
 
-class RouteMatch(NamedTuple):  # a tuple: built on every request, and a frozen dataclass costs ~1 µs to build
+class RouteMatch(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass (and literal paths reuse theirs)
     entry: RouteEntry | None  # None: no route accepts this method (see `allowed`) or nothing matched
-    values: dict[str, str]
+    values: Mapping[str, str]  # route values; read-only (shared between requests for literal paths)
     allowed: frozenset[str] = frozenset()  # methods of routes whose path matched, for 405 Allow
+
+
+_NO_VALUES: Mapping[str, str] = MappingProxyType({})
+LiteralCandidates = tuple[tuple[RouteEntry, RouteMatch], ...]
 
 
 class RouteTable:
@@ -66,11 +71,11 @@ class RouteTable:
         known = self._literal_paths.get(raw_path)
         if known is not None:  # the exact path of a literal route: the walk below is precomputed
             allowed: set[str] = set()
-            for entry, fixed_values in known:
+            for entry, found in known:
                 if entry.methods is None or method in entry.methods:
-                    return RouteMatch(entry, dict(fixed_values))
+                    return found
                 allowed |= entry.methods
-            return RouteMatch(None, {}, frozenset(allowed))
+            return RouteMatch(None, _NO_VALUES, frozenset(allowed))
         return self._walk(split_path(raw_path), method)
 
     def _walk(self, path: list[str], method: str) -> RouteMatch:
@@ -88,11 +93,11 @@ class RouteTable:
         return RouteMatch(None, {}, frozenset(allowed))
 
 
-def _literal_paths(entries: Sequence[RouteEntry]) -> dict[str, tuple[tuple[RouteEntry, dict[str, str]], ...]]:
+def _literal_paths(entries: Sequence[RouteEntry]) -> dict[str, LiteralCandidates]:
     """For the path of each fully literal route (as written and lower-cased, with and without a trailing '/'): every
-    entry that matches that exact path, in table order, with its route values. A request for such a path then skips
-    the template walk and gets the same answer the walk gives."""
-    paths: dict[str, tuple[tuple[RouteEntry, dict[str, str]], ...]] = {}
+    entry that matches that exact path, in table order, with its match (route values included). A request for such a
+    path then skips the template walk and gets the same answer the walk gives, without building anything."""
+    paths: dict[str, LiteralCandidates] = {}
     for entry in entries:
         if not all(segment.literal is not None for segment in entry.template.segments):
             continue
@@ -102,7 +107,7 @@ def _literal_paths(entries: Sequence[RouteEntry]) -> dict[str, tuple[tuple[Route
                 continue  # percent-decoding is the walk's job
             path = split_path(text)
             found = tuple(
-                (candidate, values)
+                (candidate, RouteMatch(candidate, MappingProxyType(values)))
                 for candidate in entries
                 if len(path) >= candidate.min_segments
                 and (candidate.max_segments is None or len(path) <= candidate.max_segments)
