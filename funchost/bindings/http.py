@@ -43,7 +43,7 @@ def to_http_request(scope: Mapping[str, Any], body: bytes, route_params: Mapping
         url=request_url(scope, headers),
         headers=headers,
         params=query_params(scope.get("query_string", b"")),
-        route_params=dict(route_params),
+        route_params=route_params,  # the request keeps a read-only view of it; nothing else changes it
         body_type="bytes",
         body=body,
     )

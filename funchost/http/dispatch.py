@@ -15,10 +15,7 @@ from urllib.parse import quote
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from funchost.http.responses import send_status
-from funchost.http.routing import HOST_PATHS, RouteTable
-
-_RESERVED = frozenset(f"/{path}" for path in HOST_PATHS) | frozenset(f"/{path}/" for path in HOST_PATHS)
-_ADMIN = frozenset({"/admin", "/admin/"})
+from funchost.http.routing import RouteTable, is_host_path
 
 
 class FunctionDispatch:
@@ -32,10 +29,12 @@ class FunctionDispatch:
             await self.app(scope, receive, send)
             return
         path = _raw_path(scope)
-        if path in _RESERVED or path[:7].lower() in _ADMIN:
-            await self.app(scope, receive, send)
-            return
-        found = self.table.match(path, scope["method"])
+        found = self.table.match_literal(path, scope["method"])
+        if found is None:
+            if is_host_path(path):
+                await self.app(scope, receive, send)
+                return
+            found = self.table.match(path, scope["method"])
         if found.entry is not None:
             scope["path_params"] = found.values
             await self.endpoints[found.entry.function](scope, receive, send)
@@ -48,7 +47,10 @@ class FunctionDispatch:
 
 def _raw_path(scope: Scope) -> str:
     raw: bytes | None = scope.get("raw_path")
-    path = raw.split(b"?", 1)[0].decode("latin-1") if raw else quote(scope["path"], safe="/")
+    if raw:
+        path = (raw.split(b"?", 1)[0] if b"?" in raw else raw).decode("latin-1")
+    else:
+        path = quote(scope["path"], safe="/")
     root: str = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]

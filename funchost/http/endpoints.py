@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Mapping
 from concurrent.futures import Executor
+from types import MappingProxyType
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -21,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from funchost.bindings.http import EMPTY_OK, HttpOutputError, HttpResponseData, to_http_request, to_http_response
 from funchost.errors import InvocationError
 from funchost.http.lifespan import AppLifespan
-from funchost.http.limits import BodyLimit, read_body_or_reply
+from funchost.http.limits import BodyLimit, bodyless, read_body_or_reply
 from funchost.http.responses import send_response, send_status
 from funchost.http.wsgi import WsgiApp, WsgiResponder, build_environ
 from funchost.invocation import FunctionInvoker
@@ -33,6 +34,7 @@ SERVER_ERROR = b"Internal Server Error"
 # Keys the host adds to the scope (and the host's own lifespan state): a native app gets the server's scope without
 # them, plus its own lifespan state.
 _HOST_SCOPE_KEYS = frozenset({"app", "router", "route", "endpoint", "path_params", "state"})
+_NO_ROUTE_VALUES: Mapping[str, str] = MappingProxyType({})
 
 
 class FunctionEndpoint:
@@ -51,10 +53,10 @@ class FunctionEndpoint:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await read_body_or_reply(scope, receive, send, self.max_body)
+        body = b"" if bodyless(scope) else await read_body_or_reply(scope, receive, send, self.max_body)
         if body is None:
             return
-        request = to_http_request(scope, body, scope.get("path_params") or {})
+        request = to_http_request(scope, body, scope.get("path_params") or _NO_ROUTE_VALUES)
         try:
             outputs = await self.invoker.invoke({self.trigger: request})  # sends non-HTTP outputs itself
             status, headers, response_body = self._response(outputs)

@@ -32,28 +32,24 @@ def declared_length(scope: Scope) -> int | None:
     return None
 
 
-def _framing(scope: Scope) -> tuple[int | None, bool]:
-    """(Content-Length, chunked?) of the request, from one pass over its headers."""
-    length: int | None = None
-    chunked = False
+def bodyless(scope: Scope) -> bool:
+    """An HTTP/1.x request without Content-Length (or with 0) and without Transfer-Encoding has no body (RFC 9112
+    §6.3): there is nothing to receive. Endpoints check this before they start reading."""
+    if scope.get("http_version") not in _NO_BODY_WITHOUT_FRAMING:
+        return False
     for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                length = int(value)
-            except ValueError:
-                length = None
-        elif name == b"transfer-encoding":
-            chunked = True
-    return length, chunked
+        if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            return False
+    return True
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The whole body; `BodyTooLarge` as soon as it is known to exceed `limit` bytes."""
-    length, chunked = _framing(scope)
+    if bodyless(scope):
+        return b""
+    length = declared_length(scope)
     if length is not None and length > limit:
         raise BodyTooLarge
-    if (length is None or length == 0) and not chunked and scope.get("http_version") in _NO_BODY_WITHOUT_FRAMING:
-        return b""  # HTTP/1.x: no Content-Length and no Transfer-Encoding means no body (RFC 9112 §6.3)
     chunks: list[bytes] = []
     size = 0
     while True:

@@ -22,6 +22,13 @@ from funchost.http.templates import Parameter, RouteTemplate, Segment
 RESERVED_ROUTE_STARTS = ("admin", "runtime")
 # funchost's own probes, served at the root: with an empty routePrefix no function route may be exactly one of these.
 HOST_PATHS = ("healthz", "readyz", "metrics")
+_HOST_EXACT = frozenset(f"/{path}" for path in HOST_PATHS) | frozenset(f"/{path}/" for path in HOST_PATHS)
+_ADMIN = frozenset({"/admin", "/admin/"})
+
+
+def is_host_path(raw_path: str) -> bool:
+    """The host's own paths (probes, metrics, everything under /admin), which no function route ever claims."""
+    return raw_path in _HOST_EXACT or raw_path[:7].lower() in _ADMIN
 
 
 @dataclass(frozen=True)
@@ -68,15 +75,21 @@ class RouteTable:
         return cls(entries, prefix)
 
     def match(self, raw_path: str, method: str) -> RouteMatch:
+        found = self.match_literal(raw_path, method)
+        return self._walk(split_path(raw_path), method) if found is None else found
+
+    def match_literal(self, raw_path: str, method: str) -> RouteMatch | None:
+        """`match()` for the exact path of a literal function route (precomputed); None for any other path,
+        the host's own paths included (`is_host_path`)."""
         known = self._literal_paths.get(raw_path)
-        if known is not None:  # the exact path of a literal route: the walk below is precomputed
-            allowed: set[str] = set()
-            for entry, found in known:
-                if entry.methods is None or method in entry.methods:
-                    return found
-                allowed |= entry.methods
-            return RouteMatch(None, _NO_VALUES, frozenset(allowed))
-        return self._walk(split_path(raw_path), method)
+        if known is None:
+            return None
+        allowed: set[str] = set()
+        for entry, found in known:
+            if entry.methods is None or method in entry.methods:
+                return found
+            allowed |= entry.methods
+        return RouteMatch(None, _NO_VALUES, frozenset(allowed))
 
     def _walk(self, path: list[str], method: str) -> RouteMatch:
         count = len(path)
@@ -114,7 +127,8 @@ def _literal_paths(entries: Sequence[RouteEntry]) -> dict[str, LiteralCandidates
                 and (values := candidate.template.match(path)) is not None
             )
             for key in (text, text + "/") if text != "/" else (text,):
-                paths[key] = found
+                if not is_host_path(key):
+                    paths[key] = found
     return paths
 
 

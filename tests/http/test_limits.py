@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from funchost.http.limits import BodyLimit, BodyTooLarge, read_body
+from funchost.http.limits import BodyLimit, BodyTooLarge, bodyless, read_body
 from tests.http.conftest import BuildApp, serve
 
 LIMITED = {"version": "2.0", "extensions": {"http": {"maxRequestBodySize": 1024}}}
@@ -145,3 +145,19 @@ async def test_a_framed_or_non_http1_body_is_read(version: str, headers: list[tu
 
     scope = {"type": "http", "method": "POST", "http_version": version, "headers": headers}
     assert await read_body(scope, receive, 100) == b"data"
+
+
+@pytest.mark.parametrize(
+    ("version", "headers", "expected"),
+    [
+        ("1.1", [(b"host", b"x")], True),
+        ("1.0", [(b"content-length", b"0")], True),
+        ("1.1", [(b"content-length", b"4")], False),
+        ("1.1", [(b"transfer-encoding", b"chunked")], False),
+        ("2", [], False),  # HTTP/2 frames the body itself: it may come without either header
+    ],
+)
+def test_which_requests_endpoints_skip_reading(
+    version: str, headers: list[tuple[bytes, bytes]], expected: bool
+) -> None:
+    assert bodyless({"type": "http", "http_version": version, "headers": headers}) is expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from funchost.errors import ConfigurationError, FunctionDefinitionError
-from funchost.http.routing import RouteSpec, RouteTable, split_path
+from funchost.http.routing import RouteSpec, RouteTable, is_host_path, split_path
 from funchost.http.template_parser import parse_template
 
 
@@ -250,3 +250,11 @@ def test_literal_paths_answer_exactly_as_the_template_walk() -> None:
     assert table.match("/api/Items", "GET").entry.function == "get_items"  # type: ignore[union-attr]
     assert table.match("/api/items", "PUT").values == {"name": "items"}
     assert table.match("/api/files", "DELETE").entry.function == "files"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("prefix", "route", "path"), [("healthz", "", "/healthz"), ("admin", "x", "/admin/x")])
+def test_literal_fast_path_never_claims_a_host_path(prefix: str, route: str, path: str) -> None:
+    """The host's own paths win over function routes (FunctionDispatch); the literal fast path must not skip that."""
+    table = RouteTable.build([RouteSpec("f", route)], prefix=prefix)
+    assert is_host_path(path) and table.match_literal(path, "GET") is None
+    assert not any(is_host_path(known) for known in table._literal_paths)
