@@ -13,9 +13,9 @@ import functools
 import inspect
 import logging
 import os
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from time import perf_counter
 from types import MappingProxyType
 from typing import Any
 
@@ -107,6 +107,7 @@ class FunctionInvoker:
             b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.name != "$return"
         )
         self._has_return = any(b.name == "$return" for b in self.spec.bindings)
+        self._returns_only = self._has_return and not self._out_names  # e.g. an HTTP function returning its response
         http_outputs = [b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.is_type("http")]
         self._http_output = http_outputs[0] if http_outputs else None
         self._params = tuple(parameters)
@@ -134,7 +135,7 @@ class FunctionInvoker:
         else:
             args = self._arguments(inputs, outs, invocation_id_text(invocation), retry_context or FIRST_TRY)
         token = current_invocation.set((self.name, invocation))
-        started = time.perf_counter()
+        started = perf_counter()
         outcome = "failure"
         # An invocation is counted in flight and watched for functionTimeout (by the per-loop watchdog in
         # funchost/deadlines.py, not a timer per call) from the moment it first waits: before that nothing else
@@ -154,7 +155,7 @@ class FunctionInvoker:
             else:
                 waiting, deadline_key = True, self._start_waiting(started)
                 result = await self._call_sync(args)
-            outputs = self._collect(outs, result)
+            outputs = {"$return": result} if self._returns_only and result is not None else self._collect(outs, result)
             if self._send_outputs is not None:
                 self._check_http_output(outputs)  # a bad HTTP result fails the invocation before anything is sent
                 if not waiting:
@@ -189,7 +190,7 @@ class FunctionInvoker:
                         task.uncancel()
                 self._gauge.dec()
                 self._in_flight.leave()
-            self._histogram.observe(time.perf_counter() - started)
+            self._histogram.observe(perf_counter() - started)
             self._counters[outcome].inc()
             current_invocation.reset(token)
         return outputs
@@ -202,7 +203,7 @@ class FunctionInvoker:
             return 0
         task = asyncio.current_task()
         assert task is not None, "invocations run inside a task"
-        return self._deadlines(task.get_loop()).register(self._timeout - (time.perf_counter() - started), task)
+        return self._deadlines(task.get_loop()).register(self._timeout - (perf_counter() - started), task)
 
     def _deadlines(self, loop: asyncio.AbstractEventLoop | None = None) -> Deadlines:
         """This loop's watchdog (default: the one of the last registration, which the same invocation made)."""

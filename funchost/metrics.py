@@ -6,7 +6,7 @@ Prometheus families when `/metrics` is scraped. Each host owns its own registry 
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -44,7 +44,7 @@ class Distribution:
         self.sum = 0.0
 
     def observe(self, value: float) -> None:
-        self.counts[bisect.bisect_left(DURATION_BUCKETS, value)] += 1
+        self.counts[bisect_left(DURATION_BUCKETS, value)] += 1
         self.sum += value
 
 

@@ -47,10 +47,7 @@ class FunctionDispatch:
 
 def _raw_path(scope: Scope) -> str:
     raw: bytes | None = scope.get("raw_path")
-    if raw:
-        path = (raw.split(b"?", 1)[0] if b"?" in raw else raw).decode("latin-1")
-    else:
-        path = quote(scope["path"], safe="/")
+    path = raw.split(b"?", 1)[0].decode("latin-1") if raw else quote(scope["path"], safe="/")
     root: str = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
