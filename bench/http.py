@@ -4,7 +4,9 @@ Measures, with wrk on loopback (fixed threads/connections/duration, pinned to it
 another), requests/s and p50/p99 latency of:
 
 - funchost (`python -m funchost.cli.main start`) serving bench/apps/http_ping: an anonymous `async def` and a `def`
-  function returning `func.HttpResponse("ok")`;
+  function returning `func.HttpResponse("ok")` (endpoints `async` and `sync`), and an `async def` that first reads a
+  query parameter and a header of its request (`reads`: funchost builds the request object on first use, as
+  Starlette does, so `async` alone would not show that cost);
 - the equivalent bare Starlette app (bench/apps/http_bare_starlette.py) on uvicorn configured as funchost configures it
   (funchost/host.py: `uvicorn.Config` defaults, no logs, no Server header, lifespan on, one worker), once with
   uvicorn's default loop (`auto`: uvloop when installed, what `uvicorn app:app` gives — and what funchost picks
@@ -61,7 +63,7 @@ PYTHON = sys.executable
 THROUGHPUT_TARGET = 0.85
 READY_TARGET_S = 1.0
 RSS_TARGET_MB = 80.0
-RUN_BUDGET_S = 420  # hard stop for the whole run (SIGALRM), whatever happens
+ENDPOINTS = {"async": "/api/async", "reads": "/api/reads?name=ok", "sync": "/api/sync"}  # each answers "ok"
 
 
 # -- servers ---------------------------------------------------------------------------------------------------------
@@ -302,21 +304,19 @@ def measure_throughput(args: argparse.Namespace, logdir: Path) -> tuple[list[Mea
             server = spawn(spec, args.server_cpu, logdir)
             servers.append(server)
             wait_ready(server)
-            for endpoint in ("async", "sync"):
-                status, body = http_get(server.port, f"/api/{endpoint}")
+            for path in ENDPOINTS.values():
+                status, body = http_get(server.port, path)
                 if (status, body) != (200, b"ok"):
-                    raise RuntimeError(f"{spec.label} /api/{endpoint} answered {status} {body!r}")
+                    raise RuntimeError(f"{spec.label} {path} answered {status} {body!r}")
             impl[spec.key] = loop_and_parser(server.pid)
-        results = {
-            (s.spec.key, ep): Measured(s.spec.key, s.spec.label, ep) for s in servers for ep in ("async", "sync")
-        }
+        results = {(s.spec.key, ep): Measured(s.spec.key, s.spec.label, ep) for s in servers for ep in ENDPOINTS}
         for server in servers:
-            for endpoint in ("async", "sync"):
-                run_wrk(args, f"http://127.0.0.1:{server.port}/api/{endpoint}", args.warmup, server.pid)
+            for path in ENDPOINTS.values():
+                run_wrk(args, f"http://127.0.0.1:{server.port}{path}", args.warmup, server.pid)
         for round_no in range(1, args.repeats + 1):
             for server in servers:
-                for endpoint in ("async", "sync"):
-                    url = f"http://127.0.0.1:{server.port}/api/{endpoint}"
+                for endpoint, path in ENDPOINTS.items():
+                    url = f"http://127.0.0.1:{server.port}{path}"
                     result = run_wrk(args, url, args.duration, server.pid)
                     results[(server.spec.key, endpoint)].runs.append(result)
                     flag = f"  [{result.errors}]" if result.errors else ""
@@ -396,11 +396,12 @@ def measure_starts(args: argparse.Namespace, app: Path, count: int, logdir: Path
 # -- in-process profile (--profile) ----------------------------------------------------------------------------------
 
 
-def _scope(path: str) -> dict[str, Any]:
+def _scope(target: str) -> dict[str, Any]:
+    path, _, query = target.partition("?")
     return {
         "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
         "server": ("127.0.0.1", 7071), "client": ("127.0.0.1", 50000), "scheme": "http", "method": "GET",
-        "root_path": "", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
         "headers": [(b"host", b"127.0.0.1:7071"), (b"user-agent", b"wrk"), (b"accept", b"*/*")], "state": {},
     }  # fmt: skip
 
@@ -443,9 +444,10 @@ def profile(args: argparse.Namespace) -> None:
     async def main() -> None:
         print(f"In-process per-request cost (ASGI calls, no sockets, asyncio loop, pinned to CPU {args.server_cpu}):")
         print("  (best of 7 batches: other load on the core only ever adds time; the median is in brackets)")
-        for endpoint, count in (("async", 10_000), ("sync", 3_000)):
-            fh = [await _drive(host.http_app, f"/api/{endpoint}", count) for _ in range(7)]
-            bare = [await _drive(bare_starlette.app, f"/api/{endpoint}", count) for _ in range(7)]
+        for endpoint, target in ENDPOINTS.items():
+            count = 3_000 if endpoint == "sync" else 10_000
+            fh = [await _drive(host.http_app, target, count) for _ in range(7)]
+            bare = [await _drive(bare_starlette.app, target, count) for _ in range(7)]
             print(
                 f"  {endpoint:5}  funchost {min(fh):6.1f} µs ({statistics.median(fh):6.1f})"
                 f"   bare Starlette {min(bare):6.1f} µs ({statistics.median(bare):6.1f})"
@@ -542,11 +544,17 @@ def main() -> int:
     ensure_wrk()
     os.sched_setaffinity(0, {args.wrk_cpu})  # the polling/bookkeeping of this script stays off the server's core
     with (
-        budget(RUN_BUDGET_S),
+        budget(run_budget(args)),
         tempfile.TemporaryDirectory(prefix="funchost-bench-") as tmp,
         generated_keys_removed(APPS / "http_ping", APPS / "http_one"),
     ):
         return run(args, Path(tmp))
+
+
+def run_budget(args: argparse.Namespace) -> int:
+    """Seconds after which the whole run is stopped (SIGALRM), whatever happens: twice what it should take."""
+    wrk_runs = len(server_specs()) * len(ENDPOINTS) * (args.warmup + args.repeats * args.duration)
+    return 2 * (wrk_runs + 5 * (args.starts + 4)) + 120
 
 
 def run(args: argparse.Namespace, tmp: Path) -> int:
@@ -560,7 +568,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         f" wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency, {args.warmup} s warm-up per"
         f" endpoint, {args.repeats} interleaved rounds, median reported; load average {os.getloadavg()[0]:.2f}"
     )
-    print("\nThroughput (GET /api/async and /api/sync, body 'ok'):", flush=True)
+    print(f"\nThroughput (GET {', '.join(ENDPOINTS.values())}; each answers 'ok'):", flush=True)
     measured, impl = measure_throughput(args, tmp)
     by_key = {(m.server, m.endpoint): m for m in measured}
 
@@ -578,7 +586,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     comparisons = [("funchost", "bare", "funchost / bare Starlette (uvicorn default loop)")]
     comparisons.append(("funchost", "bare-asyncio", "funchost / bare Starlette (same asyncio loop)"))
     for left, right, text in comparisons:
-        for endpoint in ("async", "sync"):
+        for endpoint in ENDPOINTS:
             mine, theirs = by_key[(left, endpoint)], by_key[(right, endpoint)]
             ratio = statistics.median(a.rps / b.rps for a, b in zip(mine.runs, theirs.runs, strict=True))
             cpu_ratio = theirs.cpu_us / mine.cpu_us

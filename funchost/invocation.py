@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from funchost.bindings.context import InvocationContext, Out, RetryContext
-from funchost.bindings.http import HttpOutputError, to_http_response
+from funchost.bindings.http_response import HttpOutputError, to_http_response
 from funchost.deadlines import Deadlines, deadlines
 from funchost.eager import resume
 from funchost.errors import FunctionTimeoutError, InvocationError

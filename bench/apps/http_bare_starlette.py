@@ -1,4 +1,4 @@
-"""Benchmark baseline: the same two endpoints as `http_ping/`, as a bare Starlette app on uvicorn.
+"""Benchmark baseline: the same three endpoints as `http_ping/`, as a bare Starlette app on uvicorn.
 
 Run: `python bench/apps/http_bare_starlette.py PORT [auto|asyncio|uvloop]`. uvicorn is configured as funchost configures
 it in `funchost/host.py` (`uvicorn.Config` defaults: `http="auto"`, i.e. httptools when installed; no logging, no
@@ -20,12 +20,20 @@ async def ping_async(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
+async def ping_reads(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(request.query_params.get("name", "") if request.headers.get("host") else "no host")
+
+
 def ping_sync(request: Request) -> PlainTextResponse:  # Starlette runs it in its (anyio) threadpool
     return PlainTextResponse("ok")
 
 
 app = Starlette(
-    routes=[Route("/api/async", ping_async, methods=["GET"]), Route("/api/sync", ping_sync, methods=["GET"])]
+    routes=[
+        Route("/api/async", ping_async, methods=["GET"]),
+        Route("/api/reads", ping_reads, methods=["GET"]),
+        Route("/api/sync", ping_sync, methods=["GET"]),
+    ]
 )
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from funchost.bindings.http import EMPTY_OK, HttpOutputError, HttpResponseData, to_http_request, to_http_response
+from funchost.bindings.http_request import to_http_request
+from funchost.bindings.http_response import EMPTY_OK, HttpOutputError, HttpResponseData, to_http_response
 from funchost.errors import InvocationError
 from funchost.http.lifespan import AppLifespan
 from funchost.http.limits import BodyLimit, bodyless, read_body_or_reply

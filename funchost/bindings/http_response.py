@@ -1,22 +1,17 @@
-"""HTTP conversions: an ASGI request → `azure.functions.HttpRequest`, a function's HTTP output → status/headers/body.
+"""A function's HTTP output → status, headers and body, as the Python worker's `HttpResponseConverter.encode` does.
 
-Requests are built as the Functions host builds its RpcHttp message (RpcMessageConversionExtensions.ToRpcHttp):
-URL `scheme://host/path?query`, header names lower-cased and repeated values joined with ",", empty query values
-left out, route values as decoded strings; the body is passed as bytes so `req.get_body()`, `get_json()`, `form`
-and `files` work for any content type. Outputs follow the Python worker's `HttpResponseConverter.encode`: a
-`func.HttpResponse` or a `str`; anything else fails the invocation, as it does on Azure.
+The output must be a `func.HttpResponse` or a `str`; anything else fails the invocation, as it does on Azure.
+Content-Length and Transfer-Encoding set by the function are dropped (the host computes its own), and a response
+without a Content-Type gets the worker's default from its mimetype and charset.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from typing import Any
-from urllib.parse import parse_qsl, quote
+from collections.abc import Sequence
 
 from azure.functions import _abc as func_abc
 from azure.functions import _http as func_base_http
-from azure.functions import http as func_http
 from werkzeug.datastructures import Headers
 
 TEXT_PLAIN = b"text/plain; charset=utf-8"
@@ -33,56 +28,6 @@ HttpResponseData = tuple[int, Sequence[tuple[bytes, bytes]], bytes]
 
 # What the Functions host answers when an HTTP function sets no response (FunctionInvocationMiddleware: OkResult).
 EMPTY_OK: HttpResponseData = (200, (), b"")
-
-
-def to_http_request(scope: Mapping[str, Any], body: bytes, route_params: Mapping[str, str]) -> func_http.HttpRequest:
-    """Build the `func.HttpRequest` a function receives from an ASGI HTTP scope and its (already read) body."""
-    headers = request_headers(scope)
-    return func_http.HttpRequest(
-        method=scope["method"],
-        url=request_url(scope, headers),
-        headers=headers,
-        params=query_params(scope.get("query_string", b"")),
-        route_params=route_params,  # the request keeps a read-only view of it; nothing else changes it
-        body_type="bytes",
-        body=body,
-    )
-
-
-def request_headers(scope: Mapping[str, Any]) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        if not raw_value:
-            continue  # the host drops empty header values (IgnoreEmptyValuedRpcHttpHeaders)
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    return headers
-
-
-def query_params(query_string: bytes) -> dict[str, str]:
-    """Query parameters; repeated names joined with "," and case-insensitively merged, empty values dropped."""
-    if not query_string:
-        return {}
-    merged: dict[str, tuple[str, list[str]]] = {}
-    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=False):
-        _, values = merged.setdefault(name.lower(), (name, []))
-        values.append(value)
-    return {name: ",".join(values) for name, values in merged.values()}
-
-
-def request_url(scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
-    host = headers.get("host")
-    if not host:
-        server = scope.get("server") or ("localhost", None)
-        host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
-    raw_path = scope.get("raw_path")
-    if raw_path:
-        path = raw_path.split(b"?", 1)[0].decode("latin-1")
-    else:
-        path = quote(scope["path"], safe="/:@!$&'()*+,;=")
-    query = scope.get("query_string", b"")
-    suffix = "?" + query.decode("latin-1") if query else ""
-    return f"{scope.get('scheme', 'http')}://{host}{path}{suffix}"
 
 
 def to_http_response(value: object) -> HttpResponseData:
