@@ -19,7 +19,7 @@ and a 1-function app. Targets: throughput ≥ 0.85× bare Starlette, ready ≤ 1
 `--profile` instead runs an in-process per-request cost comparison (ASGI calls, no sockets) and prints the top
 cProfile entries of funchost's request path.
 
-Run: `.venv/bin/python bench/http.py` (about 2 minutes).
+Run: `.venv/bin/python bench/http.py` (about 3 minutes).
 """
 
 from __future__ import annotations
