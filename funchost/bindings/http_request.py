@@ -43,8 +43,8 @@ class LazyHttpRequest(func_http.HttpRequest):
     def _built(self) -> func_http.HttpRequest:
         with _build_lock:
             if type(self) is LazyHttpRequest:  # not yet built (by another thread that held the lock before us)
-                scope, body, route_params = self.__dict__.pop("_funchost_pending")
-                func_http.HttpRequest.__init__(self, **request_arguments(scope, body, route_params))
+                func_http.HttpRequest.__init__(self, **request_arguments(*self._funchost_pending))
+                del self._funchost_pending  # only once built: a build that raised is tried again on the next read
                 self.__class__ = func_http.HttpRequest  # type: ignore[assignment]  # same layout: allowed
         return self
 

@@ -175,3 +175,21 @@ def test_two_threads_reading_one_request_at_once_both_see_it_whole() -> None:
         time.sleep(0.05)  # the first thread is inside the build now
         second = pool.submit(lambda: req.method)
         assert (first.result(), second.result()) == ("example.com", "GET")
+
+
+class HeadersFailingOnce:
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        self.reads += 1
+        if self.reads == 1:
+            raise ValueError("first read fails")
+        yield (b"host", b"example.com")
+
+
+def test_a_build_that_fails_is_tried_again_on_the_next_read() -> None:
+    req = LazyHttpRequest(scope(headers=HeadersFailingOnce()), b"", {})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="first read fails"):
+        _ = req.method
+    assert req.method == "GET" and req.headers["host"] == "example.com"
