@@ -141,7 +141,7 @@ class FunctionInvoker:
         # funchost/deadlines.py, not a timer per call) from the moment it first waits: before that nothing else
         # on the loop can run, so neither shutdown nor a scrape nor the watchdog could see it (funchost/eager.py).
         waiting = False
-        deadline_key = 0
+        deadline: tuple[Deadlines, int] | None = None  # this loop's watchdog and our key in it, once registered
         try:
             if self.is_async:
                 coroutine = self._callable(**args)
@@ -150,20 +150,20 @@ class FunctionInvoker:
                 except StopIteration as done:
                     result = done.value
                 else:
-                    waiting, deadline_key = True, self._start_waiting(started)
+                    waiting, deadline = True, self._start_waiting(started)
                     result = await resume(coroutine, pending)
             else:
-                waiting, deadline_key = True, self._start_waiting(started)
+                waiting, deadline = True, self._start_waiting(started)
                 result = await self._call_sync(args)
             outputs = {"$return": result} if self._returns_only and result is not None else self._collect(outs, result)
             if self._send_outputs is not None:
                 self._check_http_output(outputs)  # a bad HTTP result fails the invocation before anything is sent
                 if not waiting:
-                    waiting, deadline_key = True, self._start_waiting(started)
+                    waiting, deadline = True, self._start_waiting(started)
                 await self._send_outputs(outputs)
             outcome = "success"
         except asyncio.CancelledError:
-            if not deadline_key or not self._deadlines().unregister(deadline_key):
+            if deadline is None or not deadline[0].unregister(deadline[1]):
                 raise  # cancelled by someone else (shutdown): not a timeout
             current = asyncio.current_task()
             if current is not None:
@@ -183,7 +183,7 @@ class FunctionInvoker:
             raise InvocationError(f"Function '{self.name}' failed: {type(exc).__name__}: {exc}") from exc
         finally:
             if waiting:
-                if deadline_key and self._deadlines().unregister(deadline_key) and outcome != "timeout":
+                if deadline is not None and deadline[0].unregister(deadline[1]) and outcome != "timeout":
                     # The watchdog cancelled us but the function turned that into another error: undo the cancel.
                     task = asyncio.current_task()
                     if task is not None:
@@ -195,21 +195,20 @@ class FunctionInvoker:
             current_invocation.reset(token)
         return outputs
 
-    def _start_waiting(self, started: float) -> int:
-        """The invocation is about to wait: count it in flight and watch its deadline (key 0: no functionTimeout)."""
+    def _start_waiting(self, started: float) -> tuple[Deadlines, int] | None:
+        """The invocation is about to wait: count it in flight and watch its deadline (None: no functionTimeout)."""
         self._gauge.inc()
         self._in_flight.enter()
         if self._timeout is None:
-            return 0
+            return None
         task = asyncio.current_task()
         assert task is not None, "invocations run inside a task"
-        return self._deadlines(task.get_loop()).register(self._timeout - (perf_counter() - started), task)
+        watch = self._deadlines(task.get_loop())
+        return watch, watch.register(self._timeout - (perf_counter() - started), task)
 
-    def _deadlines(self, loop: asyncio.AbstractEventLoop | None = None) -> Deadlines:
-        """This loop's watchdog (default: the one of the last registration, which the same invocation made)."""
-        if loop is not None and (self._watch is None or self._watch[0] is not loop):
+    def _deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
+        if self._watch is None or self._watch[0] is not loop:
             self._watch = (loop, deadlines(loop))
-        assert self._watch is not None
         return self._watch[1]
 
     def _collect(self, outs: Mapping[str, Out[Any]], result: Any) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class FunctionDispatch:
             if is_host_path(path):
                 await self.app(scope, receive, send)
                 return
-            found = self.table.match(path, scope["method"])
+            found = self.table.match_templates(path, scope["method"])
         if found.entry is not None:
             scope["path_params"] = found.values
             await self.endpoints[found.entry.function](scope, receive, send)

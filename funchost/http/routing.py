@@ -76,7 +76,11 @@ class RouteTable:
 
     def match(self, raw_path: str, method: str) -> RouteMatch:
         found = self.match_literal(raw_path, method)
-        return self._walk(split_path(raw_path), method) if found is None else found
+        return self.match_templates(raw_path, method) if found is None else found
+
+    def match_templates(self, raw_path: str, method: str) -> RouteMatch:
+        """`match()` by walking the templates in precedence order, for a path `match_literal` did not answer."""
+        return self._walk(split_path(raw_path), method)
 
     def match_literal(self, raw_path: str, method: str) -> RouteMatch | None:
         """`match()` for the exact path of a literal function route (precomputed); None for any other path,
