@@ -19,7 +19,8 @@ what was expected and how to fix it, naming the file, function and setting invol
     ├── ImagePushError                pushing the image failed (funchost.deploy)
     ├── DeployError                   the Kubernetes API refused an apply or delete (scale_controller.kube_apply)
     └── InvocationError               raised inside the host when a function fails (wraps the user's error)
-        └── FunctionTimeoutError      the invocation ran past host.json functionTimeout
+        ├── FunctionTimeoutError      the invocation ran past host.json functionTimeout
+        └── OutputBindingError        an output binding could not send what the function set (logged once)
 
 The deploy and manifest errors live next to the code that raises them (the modules named above) and derive from
 these classes, so the CLI maps them to exit codes like the rest.
@@ -74,3 +75,10 @@ class InvocationError(FunchostError):
 
 class FunctionTimeoutError(InvocationError):
     """The invocation exceeded host.json ``functionTimeout``."""
+
+
+class OutputBindingError(InvocationError):
+    """One output binding of a function could not send its value; the message names function, binding and fix.
+
+    Already logged (once, by the output dispatcher) when raised, so the invoker does not log it again.
+    """

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import signal
 import socket
 import time
@@ -31,6 +32,7 @@ from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.host_identity import host_id
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
+from funchost.redaction import register_secret_settings, register_secrets
 from funchost.triggers.base import Listener, ListenerContext, listener_class
 
 logger = logging.getLogger("funchost.host")
@@ -122,6 +124,7 @@ class Host:
             )
             self.listeners[spec.name] = cls(context)
         self.keys = KeyStore.load(app.script_root, [f.spec.name for f in app.functions if f.spec.is_http])
+        _register_log_secrets(self.keys)
         self.http_app = build_http_app(
             app, self.invokers, keys=self.keys, metrics=self.metrics, status=self, manual_trigger=self.trigger_manually
         )
@@ -214,3 +217,11 @@ class Host:
         await asyncio.gather(*(d.aclose() for d in self.outputs.values()), return_exceptions=True)
         self.state = "Stopped"
         logger.info("Host stopped")
+
+
+def _register_log_secrets(keys: KeyStore) -> None:
+    """Every key in force, and app settings named as secrets, are masked in every log line from now on."""
+    loaded = keys.keys
+    function_keys = (key for keys_of_one in loaded.functions.values() for key in keys_of_one.values())
+    register_secrets([loaded.master, *loaded.host.values(), *function_keys])
+    register_secret_settings(os.environ)

@@ -1,4 +1,4 @@
-"""Log lines that carry the function name and invocation id, also from user code running in threads."""
+"""Log lines that carry the function name and invocation id (also from user code in threads), and never a secret."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import sys
 
 from funchost.invocation_ids import invocation_id_text
+from funchost.redaction import RedactingFormatter
 
 # (function name, invocation id or the number it is formatted from: see funchost/invocation_ids.py)
 current_invocation: contextvars.ContextVar[tuple[str, str | int] | None] = contextvars.ContextVar(
@@ -28,7 +29,11 @@ class InvocationFilter(logging.Filter):
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Console logging for the host process; the filter sits on the handler so user loggers get it too."""
+    """Console logging for the host process; filter and formatter sit on the handler so user loggers get them too.
+
+    The formatter masks secrets (function keys, connection-string secrets, passwords) in every line it writes,
+    at every level: see funchost/redaction.py.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_funchost", False):
@@ -36,7 +41,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler._funchost = True  # type: ignore[attr-defined]
     handler.addFilter(InvocationFilter())
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(RedactingFormatter(FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
     # The storage SDK logs every HTTP request at INFO; the Functions host keeps SDK chatter out of the console too.

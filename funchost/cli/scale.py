@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from funchost.errors import ConfigurationError, StartupError
+from funchost.logcontext import configure_logging
 from funchost.metadata.app_loader import resolve_script_root
 from scale_controller import status
 
@@ -94,7 +95,7 @@ def run_controller(args: argparse.Namespace) -> int:
             f"{app.origin}: no event-triggered functions to scale (HTTP and timer functions have no backlog). "
             "Fix: point --metadata / --script-root at the app with queue, RabbitMQ, Kafka or Service Bus functions"
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO)  # the same secret-masking handler as the host
     target = _kubernetes_target(args)
     status_path = Path(args.status_file) if args.status_file else status.default_path(root)
     loop = build_loop(app, target, policy, interval=args.polling_interval, status_path=status_path)

@@ -1,21 +1,19 @@
-"""Keeping function keys out of logs: access-log lines show `?code=***`, never the key a client sent.
+"""Keeping function keys out of uvicorn's access log: lines show `?code=***`, never the key a client sent.
 
-Uvicorn's access log prints the request path with its query string, and `code` carries a function key. The
-`RedactKeys` filter rewrites such records before any handler sees them; `install_key_redaction()` puts it on the
-`uvicorn.access` logger (idempotent).
+The masking itself lives in `funchost.redaction` (applied by funchost's log handler to every line at every level);
+this filter also rewrites `uvicorn.access` records before any handler — including one a user attached — sees them.
+`install_key_redaction()` puts it on that logger (idempotent).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+
+from funchost.redaction import redact
+
+__all__ = ["ACCESS_LOGGER", "RedactKeys", "install_key_redaction", "redact"]
 
 ACCESS_LOGGER = "uvicorn.access"
-_CODE = re.compile(r"(?i)([?&]code=)[^&#\s\"]*")
-
-
-def redact(text: str) -> str:
-    return _CODE.sub(r"\1***", text)
 
 
 class RedactKeys(logging.Filter):

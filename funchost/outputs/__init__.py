@@ -8,10 +8,11 @@ an output that cannot be sent fails the invocation and the input is retried (at-
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from funchost.errors import FunctionDefinitionError
+from funchost.errors import FunctionDefinitionError, OutputBindingError
 from funchost.metadata.binding_settings import BindingSettings
 from funchost.metadata.host_config import HostConfig
 from funchost.metadata.registry import find_registered
@@ -23,6 +24,8 @@ OUTPUTS: dict[str, str] = {
     "queue": "funchost.outputs.queue:QueueOutput",
     "rabbitMQ": "funchost.outputs.rabbitmq:RabbitMQOutput",
 }
+
+logger = logging.getLogger("funchost.outputs")
 
 
 class OutputSender(Protocol):
@@ -50,20 +53,44 @@ class OutputDispatcher:
     """The senders of one function's non-HTTP output bindings."""
 
     def __init__(self, spec: FunctionSpec, settings: Mapping[str, BindingSettings], host_config: HostConfig) -> None:
+        self._function = spec.name
         self._senders: dict[str, OutputSender] = {}
+        self._types: dict[str, str] = {}
         for binding in spec.bindings:
             if binding.direction is Direction.IN or binding.is_type("http"):
                 continue
             cls = sender_class(binding.type, spec.name)
             self._senders[binding.name] = cls(settings[binding.name], host_config)
+            self._types[binding.name] = binding.type
 
     def __bool__(self) -> bool:
         return bool(self._senders)
 
     async def send(self, outputs: Mapping[str, Any]) -> None:
-        sends = [sender.send(outputs[name]) for name, sender in self._senders.items() if outputs.get(name) is not None]
-        if sends:
+        """Send every output the function set; a failure is logged once, naming function, binding and fix."""
+        sends = [
+            self._send_one(name, sender, outputs[name])
+            for name, sender in self._senders.items()
+            if outputs.get(name) is not None
+        ]
+        if len(sends) == 1:
+            await sends[0]
+        elif sends:
             await asyncio.gather(*sends)
+
+    async def _send_one(self, name: str, sender: OutputSender, value: Any) -> None:
+        try:
+            await sender.send(value)
+        except Exception as exc:
+            detail = str(exc) or type(exc).__name__
+            if "Fix:" not in detail:
+                detail += ". Fix: check the binding's settings and that its service is reachable"
+            message = (
+                f"Function '{self._function}': output binding '{name}' ({self._types[name]}) failed, so the "
+                f"invocation fails and its trigger input is retried: {detail}"
+            )
+            logger.error("%s", message)
+            raise OutputBindingError(message) from exc
 
     async def aclose(self) -> None:
         await asyncio.gather(*(sender.aclose() for sender in self._senders.values()), return_exceptions=True)

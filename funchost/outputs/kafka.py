@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,6 @@ from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.host_config import HostConfig
 from funchost.metadata.kafka_security import KafkaSecurity, client_options, describe_error, kafka_security
 
-logger = logging.getLogger("funchost.kafka")
 ENVELOPE_KEYS = ("Offset", "Partition", "Topic", "Timestamp", "Value", "Headers")
 LINGER_MS = 5  # KafkaAttribute.LingerMs default
 
@@ -159,5 +157,4 @@ class KafkaOutput:
             f"{self._where} failed: {describe_error(exc)}. Fix: check the brokerList setting '{setting}' and "
             "that the brokers are reachable; the invocation fails, so its input is retried"
         )
-        logger.error(message)
-        return InvocationError(message)
+        return InvocationError(message)  # logged once by the output dispatcher
