@@ -1,0 +1,1 @@
+"""Helpers every benchmark shares: processes and /proc, a private Azurite, percentiles, the machine line."""
