@@ -11,6 +11,7 @@ what was expected and how to fix it, naming the file, function and setting invol
     │   ├── SettingsError             local.settings.json is unusable (encrypted, malformed)
     │   ├── ConnectionSettingError    a binding names a connection setting that is not set anywhere
     │   ├── ScheduleError             a timer's NCRONTAB / cron expression cannot be parsed
+    │   ├── BindingTemplateError      a binding path's {expression} cannot be parsed (unbalanced brace, bad name)
     │   ├── WheelhouseError           requirements.txt has no wheel for the image's platform (funchost.deploy)
     │   └── ManifestError             the app cannot be turned into Kubernetes objects (scale_controller.manifests)
     ├── StartupError                  the host could not start (port in use, listener failed)
@@ -20,7 +21,8 @@ what was expected and how to fix it, naming the file, function and setting invol
     ├── DeployError                   the Kubernetes API refused an apply or delete (scale_controller.kube_apply)
     └── InvocationError               raised inside the host when a function fails (wraps the user's error)
         ├── FunctionTimeoutError      the invocation ran past host.json functionTimeout
-        └── OutputBindingError        an output binding could not send what the function set (logged once)
+        ├── OutputBindingError        an output binding could not send what the function set (logged once)
+        └── BindingDataError          a binding expression has no value in this invocation's trigger data
 
 The deploy and manifest errors live next to the code that raises them (the modules named above) and derive from
 these classes, so the CLI maps them to exit codes like the rest.
@@ -65,6 +67,10 @@ class ScheduleError(ConfigurationError):
     """A timer schedule is not a valid NCRONTAB or cron expression."""
 
 
+class BindingTemplateError(ConfigurationError):
+    """A binding property's `{expression}` template is malformed (found at load)."""
+
+
 class StartupError(FunchostError):
     """The host could not start (for example the port is already in use)."""
 
@@ -82,3 +88,7 @@ class OutputBindingError(InvocationError):
 
     Already logged (once, by the output dispatcher) when raised, so the invoker does not log it again.
     """
+
+
+class BindingDataError(InvocationError):
+    """A binding expression such as `{id}` has no value in this invocation's trigger data: the invocation fails."""
