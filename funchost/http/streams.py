@@ -8,7 +8,8 @@ call, and the response streams after it returned (non-HTTP outputs are sent befo
 The body limit (`BodyLimit`, host.json `maxRequestBodySize`) applies while the body streams: a declared
 Content-Length over the limit is answered 413 before the function runs; a body that grows past it raises inside the
 function's read and the client gets 413, or, if the function had already started its response, the connection is
-cut. Invocation failures answer 500 with a generic body, as FastAPI does; the invoker has logged the traceback.
+cut. Invocation failures answer 500 with a generic body, as FastAPI does; the invoker has logged the traceback. A
+client that leaves while the response streams ends it quietly (the response's generator is cancelled or closed).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from funchost.bindings.http_streams import HttpStreamOutputError, to_stream_request, to_stream_response
@@ -63,6 +65,8 @@ class StreamEndpoint:
             await response(scope, receive, send)
         except BodyTooLarge:
             raise  # BodyLimit answers 413 or, once the response started, lets the server cut the connection
+        except ClientDisconnect:  # raised by Starlette's responses on ASGI 2.4 servers when the client left
+            logger.debug("Function '%s': the client left while its response was being sent", self.name)
         except Exception:
             logger.exception("Function '%s': its response failed while it was being sent", self.name)
             raise

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,6 +105,19 @@ def test_server_sent_events_reach_the_client_before_the_last_is_produced(host: H
     grown = memory_kib(host.proc.pid, "VmHWM") * 1024 - before
     assert ids == list(range(count))
     assert grown < GROWTH_BOUND, f"the host's peak RSS grew by {grown / MiB:.1f} MiB for ~50 MiB of events"
+
+
+def test_a_client_leaving_an_event_stream_stops_it_quietly(host: HostProcess) -> None:
+    token = uuid.uuid4().hex
+    with httpx.stream("GET", f"{host.base_url}/api/events/{token}", params={"count": 10}, timeout=30) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: first"):
+                break  # leave while the function waits for an ack that never comes
+    deadline = time.monotonic() + 30
+    while not httpx.get(f"{host.base_url}/api/closed/{token}").json()["closed"]:
+        assert time.monotonic() < deadline, f"the event stream was not stopped after the client left:\n{host.output()}"
+        time.sleep(0.05)
+    assert "failed while it was being sent" not in host.output()
 
 
 def test_an_unannotated_sync_function_gets_the_request_and_its_dict_is_json(host: HostProcess) -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import azurefunctions.extensions.http.fastapi  # noqa: F401  (registered, as an app's import does)
 import pytest
+from starlette.types import Message
 
 from funchost.metadata.http_streams import INIT_INDEXING
 from tests.http.conftest import BuildApp, serve
@@ -124,6 +125,42 @@ async def test_a_response_failing_while_it_streams_is_logged_with_the_function(
             response = await client.get("/api/broken-stream")
     assert response.status_code == 200  # the response had started: the client sees it cut short
     assert "Function 'broken_stream': its response failed while it was being sent" in caplog.text
+
+
+async def test_a_client_leaving_on_an_asgi_2_4_server_is_not_an_error(
+    build_app: BuildApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ASGI 2.4 servers (uvicorn reports 2.3 today) raise OSError from send once the client left."""
+    built = build_app(APP.replace("raise RuntimeError", "yield b'more'  #"), env=STREAMS)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            raise OSError("the client went away")
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/api/broken-stream",
+        "raw_path": b"/api/broken-stream",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+    }
+    with caplog.at_level(logging.DEBUG, logger="funchost.http"):
+        await built.app(scope, receive, send)
+    assert [m["type"] for m in sent] == ["http.response.start"]
+    assert "Function 'broken_stream': the client left while its response was being sent" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_a_body_over_the_limit_is_413_even_if_the_function_catches_it(build_app: BuildApp) -> None:

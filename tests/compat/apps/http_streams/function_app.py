@@ -15,6 +15,7 @@ from azurefunctions.extensions.http.fastapi import JSONResponse, Request, Stream
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 acked: dict[str, asyncio.Event] = {}
+closed: set[str] = set()
 
 
 async def generate_count():
@@ -43,11 +44,14 @@ async def upload(req: Request) -> JSONResponse:
 
 async def event_stream(token: str, count: int):
     gate = acked.setdefault(token, asyncio.Event())
-    yield f"id: 0\nevent: tick\ndata: first of {count}\n\n"
-    await gate.wait()  # the client read event 0 and said so
-    for number in range(1, count):
-        yield f"id: {number}\nevent: tick\ndata: {'x' * 1024}\n\n"
-    acked.pop(token, None)
+    try:
+        yield f"id: 0\nevent: tick\ndata: first of {count}\n\n"
+        await gate.wait()  # the client read event 0 and said so
+        for number in range(1, count):
+            yield f"id: {number}\nevent: tick\ndata: {'x' * 1024}\n\n"
+    finally:
+        acked.pop(token, None)
+        closed.add(token)  # finished, or cancelled because the client went away
 
 
 @app.route(route="events/{token}", methods=[func.HttpMethod.GET])
@@ -63,6 +67,11 @@ async def events(req: Request) -> StreamingResponse:
 async def ack(req: Request) -> dict:
     acked.setdefault(req.path_params["token"], asyncio.Event()).set()
     return {"acked": req.path_params["token"]}
+
+
+@app.route(route="closed/{token}")
+async def is_closed(req: Request) -> dict:
+    return {"closed": req.path_params["token"] in closed}
 
 
 @app.route(route="items/{item_id:int}")
