@@ -3,9 +3,10 @@ checks the Python worker applies to its HTTP functions.
 
 As in the worker (`http_v2.py`, `dispatcher.py`, `bindings/meta.py`), stream mode is on for the whole app when the
 app imported a web extension (the extension base's `HttpV2FeatureChecker`) and `PYTHON_ENABLE_INIT_INDEXING` is
-true. Then every HTTP function receives the extension's request type (a FastAPI `Request`) and returns what FastAPI
-can answer with: an annotated trigger parameter must be that request type and an annotated return must be one of the
-extension's response types, or the function does not load. Without stream mode a stream annotation does not load
+true (on Python 3.13 and later the import alone, as on Azure). Then every HTTP function receives the extension's
+request type (a FastAPI `Request`) and returns what FastAPI can answer with: an annotated trigger parameter must be
+that request type and an annotated return must be one of the extension's response types, or the function does not
+load. Without stream mode a stream annotation does not load
 either (the worker's `func.HttpRequest` converter refuses it), with the missing setting named in the error.
 
 Nothing here imports the extension: it is looked up in `sys.modules`, where the user's import put it.
@@ -23,6 +24,7 @@ from funchost.errors import FunctionDefinitionError
 from funchost.metadata.spec import Direction, FunctionSpec
 
 INIT_INDEXING = "PYTHON_ENABLE_INIT_INDEXING"
+NO_SETTING_FROM = (3, 13)  # from this Python version on, Azure needs no setting for HTTP streams
 EXTENSION_BASE = "azurefunctions.extensions.base"
 _TRUE = frozenset({"1", "true", "t", "yes", "y"})  # the worker's is_true_like
 _WEB_MODULES = ("fastapi", "starlette")  # annotations that only make sense in stream mode
@@ -39,9 +41,13 @@ def extension_imported() -> bool:
     return base is not None and bool(base.HttpV2FeatureChecker.http_v2_enabled())
 
 
-def streams_enabled(env: Mapping[str, str]) -> bool:
-    """Stream mode, decided once after the app was imported."""
-    return extension_imported() and env.get(INIT_INDEXING, "").strip().lower() in _TRUE
+def streams_enabled(env: Mapping[str, str], python: tuple[int, int] | None = None) -> bool:
+    """Stream mode, decided once after the app was imported. From Python 3.13 Azure indexes at init always, so the
+    extension's import is enough (Azure's Python 3.13 notes: the setting is no longer needed)."""
+    if not extension_imported():
+        return False
+    version = python or (sys.version_info.major, sys.version_info.minor)
+    return version >= NO_SETTING_FROM or env.get(INIT_INDEXING, "").strip().lower() in _TRUE
 
 
 def serves_streams(spec: FunctionSpec, enabled: bool) -> bool:

@@ -19,6 +19,7 @@ from funchost.metadata.http_streams import INIT_INDEXING, extension_imported, st
 from tests.support.apps import write_app
 from tests.support.hostproc import run_cli
 
+BEFORE_313 = pytest.mark.skipif(sys.version_info >= (3, 13), reason="from Python 3.13 the setting is not needed")
 HEADER = """
 import azure.functions as func
 from azurefunctions.extensions.http.fastapi import JSONResponse, Request, StreamingResponse
@@ -41,8 +42,14 @@ def load(tmp_path: Path, body: str) -> LoadedApp:
 @pytest.mark.parametrize(("value", "on"), [("1", True), ("true", True), ("Yes", True), ("0", False), ("", False)])
 def test_stream_mode_needs_the_extension_and_the_setting(value: str, on: bool) -> None:
     assert extension_imported()
-    assert streams_enabled({INIT_INDEXING: value}) is on
-    assert streams_enabled({}) is False
+    assert streams_enabled({INIT_INDEXING: value}, (3, 11)) is on
+    assert streams_enabled({}, (3, 12)) is False
+
+
+@pytest.mark.parametrize(("python", "on"), [((3, 12), False), ((3, 13), True), ((3, 14), True)])
+def test_from_python_3_13_the_import_alone_turns_streams_on(python: tuple[int, int], on: bool) -> None:
+    assert streams_enabled({}, python) is on
+    assert streams_enabled({INIT_INDEXING: "1"}, python) is True
 
 
 def test_stream_functions_load_in_stream_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,6 +104,7 @@ def test_plain_http_types_do_not_load_in_stream_mode(
     assert str(info.value).startswith("Function 'f': ") and message in str(info.value) and "Fix:" in str(info.value)
 
 
+@BEFORE_313
 @pytest.mark.parametrize("setting", [None, "0"])
 def test_stream_types_without_the_setting_name_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None
@@ -111,6 +119,7 @@ def test_stream_types_without_the_setting_name_it(
     assert f'Fix: add "{INIT_INDEXING}": "1" to Values in local.settings.json' in text
 
 
+@BEFORE_313
 def test_plain_functions_are_untouched_when_the_setting_is_off(tmp_path: Path) -> None:
     app = load(tmp_path, "@app.route(route='a')\ndef f(req: func.HttpRequest) -> func.HttpResponse: ...\n")
     assert [f.http_stream for f in app.functions] == [False]
