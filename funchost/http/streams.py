@@ -35,14 +35,15 @@ _NO_ROUTE_VALUES: Mapping[str, str] = MappingProxyType({})
 
 def stream_endpoint(invoker: FunctionInvoker, *, trigger: str, max_body: int) -> BodyLimit:
     """The endpoint of a stream function, with the body limit applied while the body streams."""
-    return BodyLimit(StreamEndpoint(invoker, trigger=trigger), max_body)
+    return BodyLimit(StreamEndpoint(invoker, trigger=trigger, max_body=max_body), max_body)
 
 
 class StreamEndpoint:
-    def __init__(self, invoker: FunctionInvoker, *, trigger: str) -> None:
+    def __init__(self, invoker: FunctionInvoker, *, trigger: str, max_body: int) -> None:
         self.invoker = invoker
         self.name = invoker.name
         self.trigger = trigger
+        self.max_body = max_body  # enforced by the BodyLimit around this endpoint; named in the log here
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = to_stream_request(scope, receive, scope.get("path_params") or _NO_ROUTE_VALUES)
@@ -58,9 +59,16 @@ class StreamEndpoint:
             )
             await send_status(send, 500, SERVER_ERROR)
             return
-        except InvocationError:
+        except InvocationError as exc:
+            if isinstance(exc.__cause__, BodyTooLarge):
+                logger.warning(
+                    "Function '%s': the request body grew past maxRequestBodySize (%d bytes) while the function read "
+                    "it, so the request got 413. Fix: raise extensions.http.maxRequestBodySize in host.json",
+                    self.name,
+                    self.max_body,
+                )
             await send_status(send, 500, SERVER_ERROR)  # what happened is logged, never sent to the client
-            return
+            return  # (after a 413 the BodyLimit around us drops this 500)
         try:
             await response(scope, receive, send)
         except BodyTooLarge:

@@ -164,7 +164,9 @@ async def test_a_client_leaving_on_an_asgi_2_4_server_is_not_an_error(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def test_a_body_over_the_limit_is_413_even_if_the_function_catches_it(build_app: BuildApp) -> None:
+async def test_a_body_over_the_limit_is_413_even_if_the_function_catches_it(
+    build_app: BuildApp, caplog: pytest.LogCaptureFixture
+) -> None:
     built = build_app(
         APP, env=STREAMS, host_json={"version": "2.0", "extensions": {"http": {"maxRequestBodySize": 10}}}
     )
@@ -180,6 +182,12 @@ async def test_a_body_over_the_limit_is_413_even_if_the_function_catches_it(buil
     assert chunked.status_code == 413 and chunked.text == "Request body too large"
     assert declared.status_code == 413
     assert fits.status_code == 201
+    async with serve(built.app) as client:
+        with caplog.at_level(logging.WARNING, logger="funchost.http"):
+            failed = await client.post("/api/echo/x", content=body())  # the function does not catch it
+    assert failed.status_code == 413
+    assert "Function 'echo': the request body grew past maxRequestBodySize (10 bytes)" in caplog.text
+    assert "Fix: raise extensions.http.maxRequestBodySize in host.json" in caplog.text
 
 
 async def test_function_timeout_covers_the_call(build_app: BuildApp) -> None:
