@@ -3,12 +3,21 @@ FastAPI route answers it."""
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
+
 import azure.functions as func
-import azurefunctions.extensions.http.fastapi as ext  # registers the extension, as an app's import does
 import pytest
 from starlette.types import Message
 
 from funchost.bindings.http_streams import HttpStreamOutputError, to_stream_request, to_stream_response
+from tests.support.http_streams import EXTENSION, fastapi_extension  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("fastapi_extension")
+
+
+def extension() -> ModuleType:
+    return sys.modules[EXTENSION]  # imported by the fixture
 
 
 def scope(path: str = "/api/items/7") -> dict[str, object]:
@@ -27,6 +36,7 @@ def scope(path: str = "/api/items/7") -> dict[str, object]:
 
 
 async def test_the_request_is_the_extensions_type_with_route_values_and_a_lazy_body() -> None:
+    ext = extension()
     messages: list[Message] = [
         {"type": "http.request", "body": b"one ", "more_body": True},
         {"type": "http.request", "body": b"two", "more_body": False},
@@ -46,6 +56,7 @@ async def test_the_request_is_the_extensions_type_with_route_values_and_a_lazy_b
 
 
 def test_a_response_is_sent_as_it_is() -> None:
+    ext = extension()
     response = ext.StreamingResponse(iter([b"a"]), media_type="text/event-stream")
     assert to_stream_response(response) is response
 
@@ -55,6 +66,7 @@ def test_a_response_is_sent_as_it_is() -> None:
     [({"a": [1, 2]}, b'{"a":[1,2]}'), ("hi", b'"hi"'), (None, b"null"), (3, b"3"), ([True], b"[true]")],
 )
 def test_other_values_are_json_as_fastapi_encodes_them(value: object, body: bytes) -> None:
+    ext = extension()
     response = to_stream_response(value)
     assert isinstance(response, ext.JSONResponse)
     assert response.status_code == 200 and response.body == body

@@ -8,14 +8,15 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 
-import azurefunctions.extensions.http.fastapi  # noqa: F401  (registered, as an app's import does)
 import pytest
 from starlette.types import Message
 
 from funchost.metadata.http_streams import INIT_INDEXING
 from tests.http.conftest import BuildApp, serve
+from tests.support.http_streams import fastapi_extension  # noqa: F401  (fixture)
 
 STREAMS = {INIT_INDEXING: "1"}
+pytestmark = pytest.mark.usefixtures("fastapi_extension")
 APP = """
 import asyncio
 

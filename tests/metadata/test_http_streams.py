@@ -1,7 +1,7 @@
 """When an app is in HTTP-streams mode, and the worker's load-time checks of its HTTP functions' annotations.
 
-The extension is imported in this process (once imported it stays registered, as in the worker); the setting is
-set per test with monkeypatch so nothing leaks into other tests.
+The extension is registered for each test (tests/support/http_streams.py) and the setting is set with monkeypatch, so
+nothing leaks into other tests.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import azurefunctions.extensions.http.fastapi  # noqa: F401  (registers the extension, as an app's import does)
 import pytest
 
 from funchost.errors import FunctionDefinitionError
@@ -18,6 +17,7 @@ from funchost.metadata.app_loader import LoadedApp, load_app
 from funchost.metadata.http_streams import INIT_INDEXING, extension_imported, streams_enabled
 from tests.support.apps import write_app
 from tests.support.hostproc import run_cli
+from tests.support.http_streams import fastapi_extension  # noqa: F401  (fixture)
 
 BEFORE_313 = pytest.mark.skipif(sys.version_info >= (3, 13), reason="from Python 3.13 the setting is not needed")
 HEADER = """
@@ -28,7 +28,8 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[None]:
+    request.getfixturevalue("fastapi_extension")
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.delenv(INIT_INDEXING, raising=False)
     yield
