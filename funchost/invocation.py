@@ -109,7 +109,8 @@ class FunctionInvoker:
         self._has_return = any(b.name == "$return" for b in self.spec.bindings)
         self._returns_only = self._has_return and not self._out_names  # e.g. an HTTP function returning its response
         http_outputs = [b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.is_type("http")]
-        self._http_output = http_outputs[0] if http_outputs else None
+        # An HTTP-streams function returns a FastAPI response or any value FastAPI encodes: nothing to check here.
+        self._http_output = http_outputs[0] if http_outputs and not indexed.http_stream else None
         self._params = tuple(parameters)
         self._param_names = frozenset(parameters)
         self._inputs_only = not self._out_names and not self._wants_context

@@ -1,5 +1,6 @@
 """`build_http_app()`: the host's Starlette app — function routes, keys, admin API, probes, metrics, lifespans.
 
+HTTP-streams functions (FastAPI types, `funchost.http.streams`) get their own endpoint; the plain path is untouched.
 Functions at `/{routePrefix}/{route}` are served by the `FunctionDispatch` middleware, in front of the host's own
 routes (`/healthz`, `/readyz`, `/metrics`, everything under `/admin`), which it never claims. Everything
 per-function (route template, accepted keys, endpoint) is built here, once; a request only walks the table.
@@ -24,6 +25,7 @@ from funchost.http.keys import KeyStore
 from funchost.http.lifespan import AppLifespan
 from funchost.http.redact import install_key_redaction
 from funchost.http.routing import RouteSpec, RouteTable
+from funchost.http.streams import stream_endpoint
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import HttpTriggerSettings
@@ -69,6 +71,8 @@ def build_http_app(
             endpoint = WsgiEndpoint(
                 spec.name, indexed.native_app, max_body=limit, metrics=metrics, executor=wsgi_executor
             )
+        elif indexed.http_stream:
+            endpoint = stream_endpoint(_invoker(indexed, invokers), trigger=spec.trigger.name, max_body=limit)
         else:
             endpoint = _function_endpoint(indexed, invokers, limit)
         endpoints[spec.name] = protect(endpoint, keys.accepted(settings.auth_level, spec.name), settings.auth_level)
@@ -88,9 +92,7 @@ def _function_endpoint(
     indexed: IndexedFunction, invokers: Mapping[str, FunctionInvoker], limit: int
 ) -> FunctionEndpoint:
     spec = indexed.spec
-    invoker = invokers.get(spec.name)
-    if invoker is None:
-        raise ConfigurationError(f"Function '{spec.name}' is an HTTP function but no invoker was created for it")
+    invoker = _invoker(indexed, invokers)
     http_outputs = [b.name for b in spec.outputs() if b.is_type("http")]
     return FunctionEndpoint(
         invoker,
@@ -98,6 +100,14 @@ def _function_endpoint(
         http_output=http_outputs[0] if http_outputs else None,
         max_body=limit,
     )
+
+
+def _invoker(indexed: IndexedFunction, invokers: Mapping[str, FunctionInvoker]) -> FunctionInvoker:
+    name = indexed.spec.name
+    invoker = invokers.get(name)
+    if invoker is None:
+        raise ConfigurationError(f"Function '{name}' is an HTTP function but no invoker was created for it")
+    return invoker
 
 
 def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None) -> ExtraLifespan:

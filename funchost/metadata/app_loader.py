@@ -17,6 +17,7 @@ from funchost.metadata.app_settings import LocalSettings, apply_to_environment, 
 from funchost.metadata.binding_settings import BindingSettings, parse_binding
 from funchost.metadata.concurrency import effective_concurrency
 from funchost.metadata.host_config import HostConfig, load_host_config
+from funchost.metadata.http_streams import serves_streams, streams_enabled
 from funchost.metadata.indexing import IndexedFunction, index_v2, script_file_name
 from funchost.metadata.legacy import index_v1
 from funchost.metadata.signature import check_signature
@@ -60,12 +61,13 @@ def load_app(script_root: Path, *, only: Sequence[str] | None = None, apply_sett
     functions = _select(functions, only if only else host_config.functions, script_root)
     settings: dict[str, dict[str, BindingSettings]] = {}
     with_concurrency = []
+    streams = streams_enabled(env)  # after the import: the app's own import of the extension turns it on
     for indexed in functions:
-        check_signature(indexed.spec, indexed.callable)
+        check_signature(indexed.spec, indexed.callable, http_streams=streams)
         parsed = {b.name: parse_binding(b, indexed.spec.name, env) for b in indexed.spec.bindings}
         settings[indexed.spec.name] = parsed
         spec = dataclasses.replace(indexed.spec, concurrency=effective_concurrency(indexed.spec, parsed, host_config))
-        with_concurrency.append(dataclasses.replace(indexed, spec=spec))
+        with_concurrency.append(dataclasses.replace(indexed, spec=spec, http_stream=serves_streams(spec, streams)))
     functions = with_concurrency
     return LoadedApp(
         script_root=script_root,

@@ -31,6 +31,7 @@ class IndexedFunction:
     spec: FunctionSpec
     callable: Callable[..., Any]
     native_app: Any = None  # the user's ASGI or WSGI application when spec.http_type is "asgi" / "wsgi"
+    http_stream: bool = False  # served with FastAPI request/response types (funchost.metadata.http_streams)
 
 
 def script_file_name(env: Mapping[str, str]) -> str:

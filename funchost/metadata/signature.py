@@ -1,7 +1,8 @@
 """Checking a function's Python signature against its bindings, as the Python worker does at load.
 
 Rules: every parameter except `context` names a binding and every binding except `$return` has a parameter;
-out bindings are annotated `func.Out[T]` and in bindings are not; `$return` is an out binding.
+out bindings are annotated `func.Out[T]` and in bindings are not; `$return` is an out binding. HTTP functions of an
+HTTP-streams app take and return the extension's types (`funchost.metadata.http_streams`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import azure.functions as func
 
 from funchost.errors import FunctionDefinitionError
+from funchost.metadata.http_streams import check_stream_types
 from funchost.metadata.spec import Direction, FunctionSpec
 
 CONTEXT_PARAMETER = "context"
@@ -24,7 +26,8 @@ def is_out_annotation(annotation: Any) -> bool:
     return isinstance(origin, type) and issubclass(origin, func.Out)
 
 
-def check_signature(spec: FunctionSpec, function: Callable[..., Any]) -> None:
+def check_signature(spec: FunctionSpec, function: Callable[..., Any], *, http_streams: bool = False) -> None:
+    """Raise `FunctionDefinitionError` as the worker would at load; `http_streams`: the app is in stream mode."""
     name = spec.name
     try:
         parameters = inspect.signature(function).parameters
@@ -34,6 +37,9 @@ def check_signature(spec: FunctionSpec, function: Callable[..., Any]) -> None:
         hints = typing.get_type_hints(function)
     except Exception:  # unresolvable forward references: fall back to raw annotations
         hints = {p: v.annotation for p, v in parameters.items() if v.annotation is not inspect.Parameter.empty}
+        returned = inspect.signature(function).return_annotation
+        if returned is not inspect.Signature.empty:
+            hints["return"] = returned
     bindings = {b.name: b for b in spec.bindings}
     for binding in spec.bindings:
         if binding.name == "$return":
@@ -73,3 +79,4 @@ def check_signature(spec: FunctionSpec, function: Callable[..., Any]) -> None:
                 f"parameter '{pname}' is annotated func.Out but binding '{pname}' ({binding.type}) is an input",
                 "remove the Out annotation or make the binding an output",
             )
+    check_stream_types(spec, hints, http_streams)
