@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from funchost.http.health import ListenerReport, readiness
 from tests.http.conftest import HOST_KEY, MASTER, BuildApp, serve
 
 APP = """
@@ -47,6 +48,9 @@ async def test_admin_api_needs_the_master_key(build_app: BuildApp, method: str, 
     async with serve(build_app(APP).app) as client:
         response = await client.request(method, path, headers=headers, json={"input": ""})
     assert response.status_code == 401
+    assert response.text.startswith("401 Unauthorized. The admin API has auth level 'admin': it needs the master key.")
+    assert ("not one that unlocks it" if key else "No key was sent") in response.text
+    assert "`funchost keys list`" in response.text and MASTER not in response.text and HOST_KEY not in response.text
 
 
 async def test_host_status(build_app: BuildApp) -> None:
@@ -98,16 +102,47 @@ async def test_probes(build_app: BuildApp) -> None:
     async with serve(built.app) as client:
         healthy = await client.get("/healthz")
         ready = await client.get("/readyz")
-        built.status.listeners = {"tick": "starting"}
+        built.status.listeners = {"queue:work": "waiting", "timer:tick": "standby", "kafka:k": "running"}
+        waiting = await client.get("/readyz")
+        built.status.listeners = {"queue:work": "waiting", "rabbitmq:r": "reconnecting"}
         not_ready = await client.get("/readyz")
         built.status.state, built.status.listeners = "Stopping", {}
         draining = await client.get("/readyz")
         still_alive = await client.get("/healthz")
     assert healthy.status_code == 200 and healthy.json()["status"] == "Healthy"
-    assert ready.status_code == 200 and ready.json()["status"] == "Ready"
-    assert not_ready.status_code == 503 and not_ready.json()["listeners"] == {"tick": "starting"}
+    assert ready.status_code == 200 and ready.json() == {"status": "Ready", "state": "Running", "listeners": {}}
+    # a listener waiting for its queue to be created leaves the instance ready; the body says which and why
+    assert waiting.status_code == 200 and waiting.json()["listeners"]["queue:work"] == {
+        "state": "waiting",
+        "ready": True,
+        "detail": "queue:work is waiting",
+    }
+    assert not_ready.status_code == 503 and not_ready.json()["status"] == "NotReady"
+    assert not_ready.json()["listeners"]["rabbitmq:r"] == {
+        "state": "reconnecting",
+        "ready": False,
+        "detail": "rabbitmq:r is reconnecting",
+    }
     assert draining.status_code == 503 and draining.json()["state"] == "Stopping"
     assert still_alive.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("state", "ready"),
+    [
+        ("running", True),
+        ("standby", True),
+        ("waiting", True),
+        ("starting", False),
+        ("reconnecting", False),
+        ("failed", False),
+        ("stopping", False),
+        ("stopped", False),
+    ],
+)
+def test_readiness_rule_per_listener_state(state: str, ready: bool) -> None:
+    assert readiness("Running", {"l": ListenerReport(state)}) is ready
+    assert readiness("Initialized", {"l": ListenerReport(state)}) is False
 
 
 async def test_metrics(build_app: BuildApp) -> None:
