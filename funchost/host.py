@@ -25,7 +25,7 @@ import uvicorn
 from funchost import __version__
 from funchost.errors import StartupError
 from funchost.http.app import build_http_app
-from funchost.http.health import ListenerReport, readiness
+from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
@@ -138,11 +138,6 @@ class Host:
             detail = getattr(listener, "detail", None)  # optional: not every listener explains itself
             reports[listener.name] = ListenerReport(listener.state(), detail() if callable(detail) else "")
         return reports
-
-    def ready(self) -> tuple[bool, dict[str, str]]:
-        """(ready as /readyz decides it, listener name → state)."""
-        reports = self.listener_reports()
-        return readiness(self.state, reports), {name: report.state for name, report in reports.items()}
 
     async def trigger_manually(self, function_name: str, payload: str) -> None:
         listener = self.listeners.get(function_name)

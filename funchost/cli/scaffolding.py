@@ -61,6 +61,13 @@ def run_new(args: argparse.Namespace) -> int:
         print(f"Added app setting {name}={value!r} to {result.settings_file}")
     for note in result.notes:
         print(note)
+    level = result.params.get("auth_level", "ANONYMOUS")
+    if result.template.trigger == HTTP_TRIGGER and level != "ANONYMOUS":
+        route, key = result.params.get("route", result.function_name), "function" if level == "FUNCTION" else "master"
+        print(
+            f"It needs a {key} key, also locally. After `funchost start`: curl "
+            f'"http://127.0.0.1:7071/api/{route}?code=$(funchost keys list --function {result.function_name} --value)"'
+        )
     if not runnable(result.template):
         print(
             f"Note: this version of funchost has no {result.template.trigger} listener, so `funchost start` refuses "

@@ -78,3 +78,18 @@ def test_new_from_a_template_that_cannot_run_says_so(tmp_path: Path, capsys: pyt
 
     assert "no serviceBusTrigger listener, so `funchost start` refuses an app with this function" in out
     assert "--functions" in out
+
+
+def test_new_http_function_with_a_key_says_how_to_call_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(capsys, "init", str(tmp_path))
+
+    guarded = _run(capsys, "new", "--script-root", str(tmp_path), "-t", "http", "-n", "hello", "-p", "route=greet")
+    anonymous = _run(
+        capsys, "new", "--script-root", str(tmp_path), "-t", "http", "-n", "open", "-p", "auth_level=anonymous"
+    )
+
+    assert (
+        'It needs a function key, also locally. After `funchost start`: curl "http://127.0.0.1:7071/api/greet'
+        '?code=$(funchost keys list --function hello --value)"'
+    ) in guarded
+    assert "key" not in anonymous

@@ -46,3 +46,8 @@ def test_the_first_example_answers_as_the_readme_says(tmp_path: Path) -> None:
     assert real_keys.split(". ", 1)[1] == readme_keys.split(". ", 1)[1]
     readme_url = next(line for line in start.splitlines() if "hello: [" in line).split("?code=")[0]
     assert readme_url.replace(f":{DEFAULT_PORT}/", f":{host.port}/") in banner
+    # Its log lines, less the time stamps, paths, process and instance ids.
+    for line in start.splitlines():
+        if re.match(r"\d{4}-\d\d-\d\d ", line):
+            message = re.split(r" /| \[|, instance ", line.split(" ", 2)[2])[0]
+            assert message in banner, message

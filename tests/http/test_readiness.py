@@ -7,6 +7,7 @@ what, and that it counts as ready. Once the queue exists the listener runs and p
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from azure.storage.queue.aio import QueueServiceClient
 
 from tests.services_support import RABBITMQ_URL
 from tests.support.apps import write_app
-from tests.support.hostproc import HostProcess
+from tests.support.hostproc import HostProcess, free_port
 from tests.support.waiting import until
 
 APP = """
@@ -49,16 +50,17 @@ async def _readyz(host: HostProcess) -> httpx.Response:
         return await client.get(f"{host.base_url}/readyz")
 
 
-async def _wait_for_state(host: HostProcess, listener: str, state: str) -> dict[str, Any]:
+async def _wait_for_state(host: HostProcess, listener: str, state: str, *, with_detail: bool = False) -> dict[str, Any]:
     seen: dict[str, Any] = {}
 
     async def reached() -> bool:
         nonlocal seen
         try:
             seen = (await _readyz(host)).json()
-        except httpx.HTTPError:
+        except (httpx.HTTPError, ValueError):
             return False
-        return bool(seen.get("listeners", {}).get(listener, {}).get("state") == state)
+        report = seen.get("listeners", {}).get(listener, {})
+        return bool(report.get("state") == state and (report.get("detail") or not with_detail))
 
     await until(reached, what=f"{listener} {state} (last /readyz: {seen}); log:\n{host.output()}")
     return seen
@@ -125,3 +127,17 @@ async def test_a_rabbitmq_trigger_waiting_for_its_queue_leaves_the_host_ready(
             channel = await connection.channel()
             await channel.queue_delete(unique_name)
             await connection.close()
+
+
+def test_a_kafka_trigger_whose_brokers_do_not_answer_turns_readiness_503_and_says_why(tmp_path: Path) -> None:
+    """No broker at all: a free 127.0.0.1 port nothing listens on (no shared service is involved)."""
+    port = free_port()
+    kafka = 'kafka_trigger(arg_name="msg", topic="t", broker_list="Brokers", consumer_group="g")'
+    root = write_app(tmp_path / "app", APP.format(trigger=kafka, annotation="func.KafkaEvent"))
+    with HostProcess(root, env={"Brokers": f"127.0.0.1:{port}", "RECORD": str(tmp_path / "r")}) as host:
+        body = asyncio.run(_wait_for_state(host, "kafka:work", "starting", with_detail=True))
+        response = httpx.get(f"{host.base_url}/readyz", timeout=5)
+        assert response.status_code == 503 and body["status"] == "NotReady"
+        report = body["listeners"]["kafka:work"]
+        assert report["ready"] is False and f"cannot reach the brokers 127.0.0.1:{port}" in report["detail"]
+        assert httpx.get(f"{host.base_url}/api/hello", timeout=5).text == "hello"  # HTTP is served all the same
