@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     target = LocalProcessTarget(
         root, args.port, env=dict(os.environ), grace_seconds=args.grace_period, host=args.host, standby=args.standby
     )
+    print(f"  worker logs: {_relative(target.log_dir)}/worker-<N>.log (one per worker, the standby's too)", flush=True)
     display = LiveDisplay()
     loop = build_loop(app, target, policy, interval=args.polling_interval, on_tick=display.show)
     return asyncio.run(_serve(loop, target))
@@ -133,6 +134,14 @@ class LiveDisplay:
         else:
             head = f"workers {decision.current}"
         print(f"{stamp}  {head:<16} | {' | '.join(parts)}", flush=True)
+
+
+def _relative(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it (shorter to read), else as it is."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _ensure_development_storage(app: AppMetadata) -> None:
