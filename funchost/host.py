@@ -26,6 +26,7 @@ import uvicorn
 from funchost import __version__
 from funchost.errors import StartupError
 from funchost.http.app import build_http_app
+from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
@@ -77,7 +78,7 @@ class Host:
         self,
         app: LoadedApp,
         *,
-        address: str = "0.0.0.0",
+        address: str = "127.0.0.1",
         port: int = 7071,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
     ) -> None:
@@ -133,10 +134,13 @@ class Host:
 
     # -- HostStatus (read by /admin/host/status and /readyz) ---------------------------------------------------
 
-    def ready(self) -> tuple[bool, dict[str, str]]:
-        states = {listener.name: listener.state() for listener in self.listeners.values()}
-        ok = self.state == "Running" and all(s in ("running", "standby") for s in states.values())
-        return ok, states
+    def listener_reports(self) -> dict[str, ListenerReport]:
+        """Each listener's state and, when it has one, its `detail()` (why it waits or retries)."""
+        reports = {}
+        for listener in self.listeners.values():
+            detail = getattr(listener, "detail", None)  # optional: not every listener explains itself
+            reports[listener.name] = ListenerReport(listener.state(), detail() if callable(detail) else "")
+        return reports
 
     async def trigger_manually(self, function_name: str, payload: str) -> None:
         listener = self.listeners.get(function_name)
@@ -164,7 +168,9 @@ class Host:
         try:
             await self._startup(server, http_task)
             self.state = "Running"
-            logger.info("Host started (%d functions, instance %s)", len(self.invokers), self.instance_id[:8])
+            count = len(self.invokers)
+            plural = "function" if count == 1 else "functions"
+            logger.info("Host started (%d %s, instance %s)", count, plural, self.instance_id[:8])
             stop_task = asyncio.create_task(self._stop.wait())
             await asyncio.wait({stop_task, http_task}, return_when=asyncio.FIRST_COMPLETED)
             stop_task.cancel()

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from funchost import __version__
-from funchost.cli import build, functions, kubernetes, scaffolding, scale, start, up
+from funchost.cli import build, functions, keys, kubernetes, scaffolding, scale, start, up
 from funchost.errors import ConfigurationError, FunchostError
 
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     scaffolding.add_parsers(subparsers)
     start.add_parser(subparsers)
     functions.add_parser(subparsers)
+    keys.add_parser(subparsers)
     build.add_parser(subparsers)
     scale.add_parser(subparsers)
     kubernetes.add_parser(subparsers)

@@ -13,11 +13,23 @@ import time
 from uvicorn.loops.auto import auto_loop_factory
 
 from funchost.host import Host, bind_socket
+from funchost.http.keys import KeyStore
 from funchost.logcontext import configure_logging
 from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
 from funchost.metadata.binding_settings import HttpTriggerSettings
 
 DEFAULT_PORT = 7071
+ADDRESS_ENV = "FUNCHOST_ADDRESS"
+DEFAULT_ADDRESS = "127.0.0.1"
+"""This machine only: a developer's `start`/`up` is not reachable from the network. The image sets
+FUNCHOST_ADDRESS=0.0.0.0 (Dockerfile.host), where the container's own network is the boundary."""
+
+
+def default_address() -> str:
+    """`--host` when not given: FUNCHOST_ADDRESS, else 127.0.0.1."""
+    return os.environ.get(ADDRESS_ENV) or DEFAULT_ADDRESS
+
+
 # What serving imports lazily; a standby loads it while nobody waits.
 WARM_IMPORTS = ("uvicorn.lifespan.on", "uvicorn.protocols.http.httptools_impl", "uvicorn.protocols.websockets.auto")
 
@@ -27,7 +39,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--port", "-p", type=int, help="HTTP port (default: local.settings.json Host.LocalHttpPort, 7071)"
     )
-    parser.add_argument("--host", default=os.environ.get("FUNCHOST_ADDRESS", "0.0.0.0"), help="address to bind")
+    parser.add_argument(
+        "--host",
+        default=default_address(),
+        help=f"address to bind (default: {ADDRESS_ENV}, else {DEFAULT_ADDRESS}; 0.0.0.0 = every interface)",
+    )
     parser.add_argument("--script-root", help="the app folder (default: AzureWebJobsScriptRoot or the current folder)")
     parser.add_argument("--functions", help="comma-separated names: run only these functions")
     parser.add_argument(
@@ -67,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         # Bind first: a taken port fails fast, before any listener starts.
         sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
         host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
-    print_functions(app, args.host, port)
+    print_functions(app, args.host, port, keys=host.keys)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
     with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:
         return runner.run(host.serve(sock))
@@ -96,17 +112,53 @@ def _apply_log_levels(app: LoadedApp) -> None:
         logging.getLogger(category).setLevel(app.host_config.log_level_for(category))
 
 
-def print_functions(app: LoadedApp, address: str, port: int) -> None:
-    shown = "localhost" if address in ("0.0.0.0", "::", "") else address
+def print_functions(
+    app: LoadedApp, address: str, port: int, *, keys: KeyStore | None = None, terminal: bool | None = None
+) -> None:
+    """The `func start`-style list of functions and URLs, then where the keys are.
+
+    A URL carries `?code=<key>` only when standard output is a terminal (`terminal`, default: `isatty()`), so keys
+    never reach a log file or a container's output; otherwise the line says which key the function needs.
+    """
+    terminal = sys.stdout.isatty() if terminal is None else terminal
+    shown = shown_address(address)
     prefix = f"/{app.host_config.route_prefix}" if app.host_config.route_prefix else ""
     lines = ["", "Functions:", ""]
+    guarded = False
     for indexed in app.functions:
         spec = indexed.spec
         settings = app.settings[spec.name][spec.trigger.name]
         if isinstance(settings, HttpTriggerSettings):
             methods = ",".join(settings.methods) if settings.methods else "GET,POST,PUT,DELETE,HEAD,PATCH,OPTIONS"
-            lines.append(f"\t{spec.name}: [{methods}] http://{shown}:{port}{prefix}/{settings.route}")
+            url = f"http://{shown}:{port}{prefix}/{settings.route}"
+            if settings.auth_level != "anonymous":
+                guarded = True
+                url = _with_key(url, spec.name, settings.auth_level, keys, terminal)
+            lines.append(f"\t{spec.name}: [{methods}] {url}")
         else:
             lines.append(f"\t{spec.name}: {spec.trigger.type}")
         lines.append("")
+    if guarded and keys is not None:
+        lines.append(
+            f"Keys: {', '.join(keys.sources)}. Function- and admin-level routes need a key (?code= or the "
+            "x-functions-key header), also locally; `funchost keys list` shows them."
+        )
+        lines.append("")
     print("\n".join(lines), file=sys.stdout, flush=True)
+
+
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+
+
+def shown_address(address: str) -> str:
+    """The host part of the printed URLs: `localhost` for every-interface binds, else the address itself."""
+    if address in WILDCARD_ADDRESSES:
+        return "localhost"
+    return f"[{address}]" if ":" in address else address
+
+
+def _with_key(url: str, function: str, level: str, keys: KeyStore | None, terminal: bool) -> str:
+    key = None if keys is None else (keys.master if level == "admin" else keys.function_key(function))
+    if terminal and key:
+        return f"{url}?code={key}"
+    return f"{url}  ({'master' if level == 'admin' else 'function'} key needed)"

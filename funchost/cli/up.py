@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from funchost.cli.start import ADDRESS_ENV, DEFAULT_ADDRESS, default_address
 from funchost.errors import ConfigurationError, StartupError
 from funchost.metadata.app_loader import resolve_script_root
 from funchost.metadata.app_settings import apply_to_environment, load_local_settings
@@ -35,6 +36,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser("up", help="run the app scaled from zero by the built-in controller (local workers)")
     parser.add_argument("--script-root", help="the app folder (default: current folder)")
     parser.add_argument("--port", type=int, default=7071, help="HTTP port shared by the workers (default 7071)")
+    parser.add_argument(
+        "--host",
+        default=default_address(),
+        help=f"address the workers bind (default: {ADDRESS_ENV}, else {DEFAULT_ADDRESS}; 0.0.0.0 = every interface)",
+    )
     parser.add_argument("--min-replicas", type=int, help="default 0, or 1 when the app has HTTP functions")
     parser.add_argument("--max-replicas", type=int, default=10, help="default 10")
     parser.add_argument("--polling-interval", type=float, default=1.0, help="seconds between polls (default 1)")
@@ -80,14 +86,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"Scaling {root.name}: {', '.join(f.name for f in app.event_functions)}", flush=True)
     print(
         f"  replicas {minimum}..{args.max_replicas}, poll every {args.polling_interval:g} s, "
-        f"cooldown {args.cooldown_period:g} s; HTTP on :{args.port} (shared by all workers)",
+        f"cooldown {args.cooldown_period:g} s; HTTP on {args.host}:{args.port} (shared by all workers)",
         flush=True,
     )
     if has_http and minimum == 0:
         print("  note: HTTP requests get no answer while 0 workers run (only events wake the app)", flush=True)
     target = LocalProcessTarget(
-        root, args.port, env=dict(os.environ), grace_seconds=args.grace_period, standby=args.standby
+        root, args.port, env=dict(os.environ), grace_seconds=args.grace_period, host=args.host, standby=args.standby
     )
+    print(f"  worker logs: {_relative(target.log_dir)}/worker-<N>.log (one per worker, the standby's too)", flush=True)
     display = LiveDisplay()
     loop = build_loop(app, target, policy, interval=args.polling_interval, on_tick=display.show)
     return asyncio.run(_serve(loop, target))
@@ -127,6 +134,14 @@ class LiveDisplay:
         else:
             head = f"workers {decision.current}"
         print(f"{stamp}  {head:<16} | {' | '.join(parts)}", flush=True)
+
+
+def _relative(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it (shorter to read), else as it is."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _ensure_development_storage(app: AppMetadata) -> None:

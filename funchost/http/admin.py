@@ -49,7 +49,7 @@ class AdminApi:
 
     def routes(self) -> list[BaseRoute]:
         def admin(endpoint: Callable[[Request], Awaitable[Response]]) -> KeyAuth:
-            return KeyAuth(request_response(endpoint), self.master)
+            return KeyAuth(request_response(endpoint), self.master, "admin", "The admin API")
 
         async def not_found(request: Request) -> Response:
             return Response(status_code=404)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funchost.errors import ConfigurationError
+from funchost.scaffold.app_source import parse_app
 from funchost.scaffold.resources import read_template
 
 PROJECT_FILES: dict[str, str] = {
@@ -68,3 +69,25 @@ def init_project(directory: Path, *, docker: bool) -> InitResult:
         else:
             written.append(target)
     return InitResult(directory=directory, written=written, skipped=skipped)
+
+
+def next_steps(result: InitResult, *, docker: bool) -> str:
+    """The command line to run next: add a function only when ``function_app.py`` has none yet.
+
+    ``init --docker`` in a project that already has functions suggests building the image, not adding a
+    ``hello`` function that may already be there.
+    """
+    prefix = "" if result.directory == Path(".") else f"cd {result.directory} && "
+    if _has_functions(result):
+        return f"{prefix}funchost build" if docker else f"{prefix}funchost start"
+    return f'{prefix}funchost new --template "HTTP trigger" --name hello && funchost start'
+
+
+def _has_functions(result: InitResult) -> bool:
+    app_file = result.directory / "function_app.py"
+    if app_file not in result.skipped:
+        return False  # just written from the template: an app without functions
+    try:
+        return bool(parse_app(app_file).function_names)
+    except (ConfigurationError, OSError, UnicodeDecodeError):
+        return True  # the user's own file we cannot read: never suggest adding to it

@@ -80,6 +80,7 @@ class KafkaListener:
         self._workers: dict[TopicPartition, PartitionWorker] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._state = "starting"
+        self._problem = ""  # the error it retries after (for /readyz), empty while consuming
         self._stopping = asyncio.Event()
         self._first_attempt = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -88,6 +89,10 @@ class KafkaListener:
 
     def state(self) -> str:
         return self._state
+
+    def detail(self) -> str:
+        """Why the state is not plainly "running" (shown by /readyz)."""
+        return self._problem
 
     @property
     def in_flight(self) -> int:
@@ -130,7 +135,7 @@ class KafkaListener:
                 consumer = self._consumer = self._config.consumer(_Rebalance(self))
                 await consumer.start()
                 self._commits.attach(consumer)
-                self._state, failures = "running", 0
+                self._state, failures, self._problem = "running", 0, ""
                 logger.info(
                     "Kafka trigger '%s' consuming topic '%s' as group '%s' from %s",
                     self._function,
@@ -146,7 +151,7 @@ class KafkaListener:
                 if error != last_error or failures % 12 == 0:
                     unexpected = not isinstance(exc, KafkaError | OSError)
                     logger.error("%s (attempt %d; retrying in the background)", error, failures, exc_info=unexpected)
-                last_error = error
+                last_error = self._problem = error
                 self._state = "starting" if self._state == "starting" else "reconnecting"
                 self._first_attempt.set()
                 await self._release(set(self._workers))

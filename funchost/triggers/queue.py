@@ -74,7 +74,13 @@ class QueueListener:
             return "stopped"
         if self._stopping.is_set():
             return "stopping"
+        if self._reader.waiting_for_queue:
+            return "waiting"
         return {None: "starting", True: "running", False: "failed"}[self._reader.available]
+
+    def detail(self) -> str:
+        """Why the state is not plainly "running" (shown by /readyz)."""
+        return self._reader.problem
 
     @property
     def in_flight(self) -> int:

@@ -31,6 +31,13 @@ class QueueReader:
         self._max_backoff = max_backoff
         self._queue_exists: bool | None = None
         self._outage_logged_at: float | None = None
+        self.problem = ""
+        """Why the queue cannot be read right now (for /readyz), empty while it can."""
+
+    @property
+    def waiting_for_queue(self) -> bool:
+        """Storage answers but the queue does not exist (yet)."""
+        return self.available is True and self._queue_exists is False
 
     @property
     def endpoint(self) -> str:
@@ -65,15 +72,26 @@ class QueueReader:
             if self._queue_exists is not False:
                 logger.warning(
                     "Queue '%s' (%s) does not exist. Function '%s' waits for it: like Azure, the trigger does not "
-                    "create its queue. Fix: create the queue, or let an output binding create it by sending to it",
+                    "create its queue, and while it is missing it polls with back-off up to maxPollingInterval "
+                    "(%g s, host.json extensions.queues), so it starts within that long of the queue appearing. "
+                    "Fix: create the queue, or let an output binding create it by sending to it",
                     self.queue.queue_name,
                     self.endpoint,
                     self._function,
+                    self._max_backoff,
                 )
             self._queue_exists = False
+            self.problem = (
+                f"queue '{self.queue.queue_name}' does not exist at {self.endpoint}; polled with back-off up to "
+                f"maxPollingInterval ({self._max_backoff:g} s) until it is created"
+            )
             return
         self._queue_exists = None
         self.available = False
+        self.problem = (
+            f"cannot read queue '{self.queue.queue_name}' at {self.endpoint} (connection setting "
+            f"'{self._setting_name}'): {describe(exc)}"
+        )
         now = time.monotonic()
         if self._outage_logged_at is not None and now - self._outage_logged_at < OUTAGE_REMINDER:
             return
@@ -97,6 +115,7 @@ class QueueReader:
         )
 
     def _on_reachable(self) -> None:
+        self.problem = ""
         if self._outage_logged_at is not None:
             logger.info("Queue trigger '%s' reached %s again", self._function, self.endpoint)
             self._outage_logged_at = None

@@ -5,7 +5,8 @@ invocation per message, settled only after the outcome is known (`rabbitmq_deliv
 Like the Functions host with any listener that fails to start (azure-webjobs-sdk Listeners/FunctionListener.cs),
 a missing queue or an unreachable broker is logged and retried in the background; a lost connection is
 re-established and the consumer re-created, as RabbitMQ.Client's automatic recovery does (every 5 s). Until then
-the state is "starting" / "reconnecting", which turns /readyz to 503.
+the state is "starting" / "reconnecting", which turns /readyz to 503 — except while the broker answers but the queue
+does not exist yet: that is "waiting", which leaves /readyz at 200 (funchost.http.health says why).
 
 Stop: cancel the consumer (no new deliveries), let in-flight invocations finish within the grace period and
 settle them, then close the channel — RabbitMQ puts every delivered-but-unsettled message back in the queue.
@@ -24,7 +25,7 @@ from funchost.metadata.broker_settings import RabbitMQSettings
 from funchost.metadata.extension_options import RabbitMQOptions
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
-from funchost.triggers.rabbitmq_connection import Session, explain, open_session
+from funchost.triggers.rabbitmq_connection import Session, explain, open_session, queue_missing
 from funchost.triggers.rabbitmq_delivery import Delivery
 
 logger = logging.getLogger("funchost.rabbitmq")
@@ -51,6 +52,7 @@ class RabbitMQListener:
         self._first_attempt = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._session: Session | None = None
+        self._problem = ""  # why it cannot consume right now (for /readyz); never the password
         quiet_client_connection_logs()
         if ctx.invoker.spec.retry is not None:
             logger.warning(
@@ -63,6 +65,10 @@ class RabbitMQListener:
 
     def state(self) -> str:
         return self._state
+
+    def detail(self) -> str:
+        """Why the state is not plainly "running" (shown by /readyz)."""
+        return self._problem
 
     @property
     def in_flight(self) -> int:
@@ -105,8 +111,11 @@ class RabbitMQListener:
                 error = explain(self._function, self._settings, exc)
                 if error != last_error or failures % REPEAT_SAME_ERROR_EVERY == 0:
                     logger.error("%s (attempt %d; retrying in the background)", error, failures)
-                last_error = error
-                self._state = "starting" if self._state == "starting" else "reconnecting"
+                last_error = self._problem = error
+                if queue_missing(exc):
+                    self._state = "waiting"
+                else:
+                    self._state = "starting" if self._state == "starting" else "reconnecting"
                 self._first_attempt.set()
                 await self._sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1])
                 continue
@@ -119,13 +128,14 @@ class RabbitMQListener:
                 self._options.prefetch_count,
                 f"; connected after {failures} failed attempts" if failures else "",
             )
-            failures, last_error = 0, ""
+            failures, last_error, self._problem = 0, "", ""
             self._state = "running"
             self._first_attempt.set()
             await self._wait_for(session.lost)
             if self._stopping.is_set():
                 return  # stop() settles and closes
             self._state = "reconnecting"
+            self._problem = f"the connection to {describe_endpoint(self._settings.url)} was lost; reconnecting"
             logger.warning(
                 "Function '%s': the connection to RabbitMQ at %s was lost; reconnecting (RabbitMQ redelivers the "
                 "messages that were not settled)",

@@ -81,6 +81,11 @@ async def open_session(settings: RabbitMQSettings, prefetch_count: int, name: st
     return Session(connection, channel, queue, tag, lost)
 
 
+def queue_missing(exc: BaseException) -> bool:
+    """The broker answered, but the queue to consume does not exist (the passive declare failed with 404)."""
+    return isinstance(exc, ChannelNotFoundEntity)
+
+
 def explain(function: str, settings: RabbitMQSettings, exc: BaseException) -> str:
     """Why the session could not be opened, naming the function, setting, host and fix — never the password."""
     setting, queue, endpoint = settings.connection_setting, settings.queue_name, describe_endpoint(settings.url)

@@ -68,6 +68,12 @@ class TimerListener:
     def state(self) -> str:
         return self._state
 
+    def detail(self) -> str:
+        """Why it is in standby (shown by /readyz)."""
+        if self._state == "standby":
+            return "another instance holds this timer's lock and runs the schedule; this one waits to take over"
+        return ""
+
     @property
     def in_flight(self) -> int:
         return 1 if self._invocation is not None and not self._invocation.done() else 0

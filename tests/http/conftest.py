@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message
 
 from funchost.http.app import build_http_app
+from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore, load_keys
 from funchost.invocation import FunctionInvoker, InFlight
 from funchost.metadata.app_loader import LoadedApp, load_app
@@ -35,9 +36,8 @@ class StubStatus:
     instance_id: str = "0123456789abcdef0123456789abcdef"
     listeners: dict[str, str] = field(default_factory=dict)
 
-    def ready(self) -> tuple[bool, dict[str, str]]:
-        ok = self.state == "Running" and all(s == "running" for s in self.listeners.values())
-        return ok, dict(self.listeners)
+    def listener_reports(self) -> dict[str, ListenerReport]:
+        return {name: ListenerReport(state, f"{name} is {state}") for name, state in self.listeners.items()}
 
 
 @dataclass

@@ -72,7 +72,16 @@ async def test_auth_levels(build_app: BuildApp, path: str, key: str | None, stat
         response = await client.get(path, headers=headers, params=params)
     assert response.status_code == status
     if status == 401:
-        assert response.content == b""
+        _assert_explains(response.text, "admin" if path == "/api/ops" else "function", key_given=key is not None)
+
+
+def _assert_explains(body: str, level: str, *, key_given: bool) -> None:
+    """A 401 says the auth level, whether a key came, how to send one and where the keys are; it names no key."""
+    assert f"auth level '{level}'" in body
+    assert ("not one that unlocks it" if key_given else "No key was sent") in body
+    assert "x-functions-key header" in body and "?code=<key>" in body and "`funchost keys list`" in body
+    for key in (*KEYS_ENV.values(), HOST_KEY, MASTER):
+        assert key not in body
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,9 @@ def test_scale_from_zero_drain_and_back_to_zero(azurite: str, tmp_path: Path, un
         log.close()
     output = (tmp_path / "up.log").read_text()
     assert code == 0, output
+    assert "HTTP on 127.0.0.1:" in output, "up binds this machine only unless --host / FUNCHOST_ADDRESS says otherwise"
+    workers = app / ".funchost" / "workers"
+    assert f"worker logs: {workers}/worker-<N>.log" in output and (workers / "worker-0.log").exists()
     ids = _ids(record)
     assert len(set(ids)) == 500, f"{500 - len(set(ids))} messages lost"
     peak = max(int(m) for m in re.findall(r"workers \d+ → (\d+)", output))

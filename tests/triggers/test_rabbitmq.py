@@ -389,8 +389,9 @@ async def test_a_missing_queue_is_reported_and_consumed_once_it_exists(
     source = trigger_app(unique_name, "def handle(msg: str) -> None:", "    seen.append(msg)")
     listener = make_listener(source, broker.url)
     await listener.start()
-    assert listener.state() == "starting"
+    assert listener.state() == "waiting"  # the broker answers; /readyz counts it as ready
     assert f"RabbitMQ queue '{unique_name}' does not exist" in caplog.text
+    assert f"RabbitMQ queue '{unique_name}' does not exist" in listener.detail()
     assert "connection setting 'RabbitMQConnection'" in caplog.text and "127.0.0.1:5672" in caplog.text
     await broker.declare(unique_name)
     await broker.publish(unique_name, [b"late"])
