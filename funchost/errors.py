@@ -11,6 +11,7 @@ what was expected and how to fix it, naming the file, function and setting invol
     │   ├── SettingsError             local.settings.json is unusable (encrypted, malformed)
     │   ├── ConnectionSettingError    a binding names a connection setting that is not set anywhere
     │   ├── ScheduleError             a timer's NCRONTAB / cron expression cannot be parsed
+    │   ├── KeyFolderError            a key file's folder could be written by another user (funchost.http.key_files)
     │   ├── WheelhouseError           requirements.txt has no wheel for the image's platform (funchost.deploy)
     │   └── ManifestError             the app cannot be turned into Kubernetes objects (scale_controller.manifests)
     ├── StartupError                  the host could not start (port in use, listener failed)
@@ -62,6 +63,10 @@ class ConnectionSettingError(ConfigurationError):
 
 class ScheduleError(ConfigurationError):
     """A timer schedule is not a valid NCRONTAB or cron expression."""
+
+
+class KeyFolderError(ConfigurationError):
+    """The folder of a function key file is owned or writable by another user; nothing was read or written."""
 
 
 class StartupError(FunchostError):
