@@ -263,7 +263,10 @@ async def test_queue_function_container_drains_every_message(
         await queues.get_queue_client(orders).send_message(base64.b64encode(json.dumps(order).encode()).decode())
     # Host networking: Azurite listens on the host's 127.0.0.1; a free port keeps the HTTP side out of the way.
     command = ["funchost", "start", "--host", "127.0.0.1", "--port", str(free_port())]
-    container = run(client, queue_pipeline_image.reference, network_mode="host", environment=env, command=command)
+    read_only = {"read_only": True, "tmpfs": {"/tmp": "rw,size=64m"}}  # as an events pod: readOnlyRootFilesystem
+    container = run(
+        client, queue_pipeline_image.reference, network_mode="host", environment=env, command=command, **read_only
+    )
     results: dict[str, float] = {}
 
     async def all_processed() -> bool:
