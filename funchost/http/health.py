@@ -47,9 +47,11 @@ def from_loopback(request: Request) -> bool:
     if client is None:
         return False
     try:
-        return ipaddress.ip_address(client.host.split("%", 1)[0]).is_loopback
+        address = ipaddress.ip_address(client.host.split("%", 1)[0])
     except ValueError:
         return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None  # a dual-stack socket
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def health_routes(status: HostStatus, metrics: HostMetrics, master: tuple[bytes, ...] = ()) -> list[Route]:

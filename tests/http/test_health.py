@@ -49,7 +49,7 @@ async def test_metrics_from_another_machine_need_the_master_key(build_app: Build
     assert probes == [200, 200]  # the kubelet calls them without a key
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "::1"])
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
 async def test_metrics_from_loopback_need_no_key(build_app: BuildApp, address: str) -> None:
     built = build_app(APP)
     async with client_from(built.app, address) as client:
