@@ -12,6 +12,7 @@ what was expected and how to fix it, naming the file, function and setting invol
     │   ├── ConnectionSettingError    a binding names a connection setting that is not set anywhere
     │   ├── ScheduleError             a timer's NCRONTAB / cron expression cannot be parsed
     │   ├── BindingTemplateError      a binding path's {expression} cannot be parsed (unbalanced brace, bad name)
+    │   ├── KeyFolderError            a key file's folder could be written by another user (funchost.http.key_files)
     │   ├── WheelhouseError           requirements.txt has no wheel for the image's platform (funchost.deploy)
     │   └── ManifestError             the app cannot be turned into Kubernetes objects (scale_controller.manifests)
     ├── StartupError                  the host could not start (port in use, listener failed)
@@ -69,6 +70,10 @@ class ScheduleError(ConfigurationError):
 
 class BindingTemplateError(ConfigurationError):
     """A binding property's `{expression}` template is malformed (found at load)."""
+
+
+class KeyFolderError(ConfigurationError):
+    """The folder of a function key file is owned or writable by another user; nothing was read or written."""
 
 
 class StartupError(FunchostError):

@@ -23,7 +23,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--base-image",
         help=f"the funchost host image to build on (default funchost/host:{__version__}, built from Dockerfile.host "
-        "when missing)",
+        "when missing); NAME@sha256:DIGEST pins it",
+    )
+    parser.add_argument(
+        "--base-image-digest",
+        metavar="sha256:DIGEST",
+        help="pin the base image (--base-image or the default) to this digest: built FROM NAME@sha256:DIGEST",
     )
     parser.add_argument("--no-cache", action="store_true", help="do not use the engine's layer cache")
     parser.add_argument(
@@ -39,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from funchost.deploy.base_image import DEFAULT_BASE_IMAGE
     from funchost.deploy.docker_sdk import Engine
     from funchost.deploy.image import build_app_image, check_project, push_image
-    from funchost.deploy.naming import image_reference
+    from funchost.deploy.naming import image_reference, pin_digest
 
     if args.push and not args.registry and "/" not in (args.tag or ""):
         raise ConfigurationError(
@@ -48,12 +53,15 @@ def run(args: argparse.Namespace) -> int:
         )
     root = check_project(resolve_script_root(args.script_root))
     reference = image_reference(root, args.tag, args.registry)  # bad input fails before any slow step
+    base_image = args.base_image or DEFAULT_BASE_IMAGE
+    if args.base_image_digest is not None:
+        base_image = pin_digest(base_image, args.base_image_digest.strip())
     with Engine.connect(args.docker_host) as engine:
         built = build_app_image(
             root,
             engine,
             tag=reference,
-            base_image=args.base_image or DEFAULT_BASE_IMAGE,
+            base_image=base_image,
             nocache=args.no_cache,
             offline=args.offline,
             out=sys.stdout,

@@ -43,7 +43,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     deploy.add_argument("--max-replicas", type=int, default=100, help="maxReplicaCount (default 100)")
     deploy.add_argument("--polling-interval", type=int, default=30, help="seconds between polls (default 30)")
     deploy.add_argument("--cooldown-period", type=int, default=300, help="seconds idle before → 0 (default 300)")
-    deploy.add_argument("--service-type", help="ClusterIP, NodePort or LoadBalancer (default; ClusterIP on OpenShift)")
+    deploy.add_argument(
+        "--service-type", default="ClusterIP", help="ClusterIP (default: in-cluster only), NodePort or LoadBalancer"
+    )
+    _resource_options(deploy)
     deploy.add_argument("--secret-name", help="use this existing Secret for the app settings instead of generating one")
     deploy.add_argument("--keys-secret-name", help="the function keys Secret (default func-keys-kube-secret-NAME)")
     deploy.add_argument("--pull-secret", help="imagePullSecret for the image")
@@ -55,6 +58,27 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     delete.add_argument("--name", required=True, help="the --name given to deploy")
     _cluster_options(delete)
     delete.set_defaults(handler=run_delete)
+
+
+RESOURCE_DEFAULTS = {"cpu_request": "100m", "memory_request": "128Mi", "cpu_limit": None, "memory_limit": "512Mi"}
+"""scale_controller.manifests.options.DEFAULT_RESOURCES, restated so that building the parser imports no manifests
+code (a test keeps the two equal)."""
+
+
+def _resource_options(parser: argparse.ArgumentParser) -> None:
+    for field, default in RESOURCE_DEFAULTS.items():
+        parser.add_argument(
+            f"--{field.replace('_', '-')}",
+            metavar="QUANTITY",
+            help=f"the function containers' {field.replace('_', ' ').replace('cpu', 'CPU')} (default "
+            f"{default or 'none'}; 'none' leaves it out)",
+        )
+
+
+def _resources(args: argparse.Namespace) -> dict[str, str | None]:
+    """The resource options given (None for 'none'); the others keep DeployOptions' defaults."""
+    given = {field: getattr(args, field) for field in RESOURCE_DEFAULTS if getattr(args, field) is not None}
+    return {field: None if value.strip().lower() == "none" else value.strip() for field, value in given.items()}
 
 
 def _cluster_options(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +107,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         polling_interval=args.polling_interval,
         cooldown_period=args.cooldown_period,
         service_type=args.service_type,
+        **_resources(args),
         secret_name=args.secret_name,
         keys_secret_name=args.keys_secret_name,
         pull_secret=args.pull_secret,
@@ -162,6 +187,8 @@ def _summary(options: DeployOptions, objects: tuple[dict[str, Any], ...]) -> str
     if ("Service", f"{options.name}-http") in names:
         where = "route" if ("Route", f"{options.name}-http") in names else "service"
         lines.append(f"  kubectl get {where} {options.name}-http {ns}     # the HTTP address")
+        if where == "service" and options.service_type == "ClusterIP":
+            lines.append(f"  kubectl port-forward svc/{options.name}-http 8080:80 {ns}     # reach it from here")
         lines.append(
             f"  kubectl get secret {options.keys_secret} {ns} -o jsonpath='{{.data.host\\.master}}' | base64 -d"
             "     # the master key"

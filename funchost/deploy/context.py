@@ -9,6 +9,10 @@ one, the ``funchost init --docker`` defaults) keeps — with funchost's parts pu
   scale status — never goes into an image);
 - ``requirements.txt``: an empty one when the project has none, so the Dockerfile's ``COPY`` finds it.
 
+Whatever the project's ``.dockerignore`` says (a ``!`` pattern included), ``ALWAYS_EXCLUDED`` never reaches the
+context: local settings and ``.env`` files hold secrets, ``.git`` and virtual environments hold history and host
+binaries (docs/security.md, "Locked-down manifests and images").
+
 Entries are owned by root, with the modes they have on disk and one fixed modification time, so an unchanged project
 gives the same context and the engine's layer cache applies; the Dockerfiles set the owners they need.
 """
@@ -29,15 +33,19 @@ Entry = tuple[str, Path | bytes | None]
 """A path inside the context and its content: a file (or folder, or link) on disk, bytes, or ``None`` for a folder."""
 
 CONTEXT_MTIME = 946684800  # 2000-01-01: every entry's modification time
+ALWAYS_EXCLUDED = ("local.settings.json", ".env", ".git", ".venv")
+"""Names left out at any depth, after the project's own patterns (so none of them can bring one back)."""
 REPLACED = ("Dockerfile", ".dockerignore", "wheels", ".funchost")
 """Project paths funchost supplies itself (or leaves out); anything under them is dropped from the project's files."""
 
 
 def ignore_patterns(project: Path) -> list[str]:
-    """The project's ``.dockerignore`` patterns, or the ``init --docker`` ones when it has none."""
+    """The project's ``.dockerignore`` patterns (or the ``init --docker`` ones when it has none), then
+    ``ALWAYS_EXCLUDED`` at the top and at any depth: the last matching pattern decides, so these win."""
     path = project / ".dockerignore"
     text = path.read_text(encoding="utf-8") if path.is_file() else read_template("project/dockerignore.tmpl")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    own = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [*own, *ALWAYS_EXCLUDED, *(f"**/{name}" for name in ALWAYS_EXCLUDED)]
 
 
 def project_entries(project: Path) -> list[Entry]:

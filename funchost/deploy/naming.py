@@ -1,7 +1,8 @@
 """Image references for ``funchost build``: the name from the project folder, ``--tag`` and ``--registry``.
 
 ``--tag`` takes what ``docker build -t`` takes, ``NAME[:TAG]`` (default ``<folder name>:latest``);
-``--registry R`` puts the image under ``R``: ``R/NAME:TAG``.
+``--registry R`` puts the image under ``R``: ``R/NAME:TAG``. ``--base-image-digest sha256:<hex>`` pins the base
+image: ``NAME@sha256:<hex>`` (the tag dropped: the digest names one image, whatever the tag points at today).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from funchost.errors import ConfigurationError
 DEFAULT_TAG = "latest"
 # Docker's reference grammar (the docker SDK's own check): [registry[:port]/]path[:tag], lowercase path components.
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _REFERENCE = re.compile(rf"^{_COMPONENT}(?::[0-9]+)?(?:/{_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9._-]{{0,127}})?$")
 
 
@@ -48,3 +50,16 @@ def image_reference(project: Path, tag: str | None = None, registry: str | None 
             "in --tag NAME[:TAG] (e.g. --tag orders:v1) and --registry HOST[:PORT][/PATH]"
         )
     return reference
+
+
+def pin_digest(reference: str, digest: str) -> str:
+    """``reference`` (``NAME[:TAG]``) pinned to ``digest``: ``NAME@sha256:<hex>``."""
+    if not _DIGEST.fullmatch(digest):
+        raise ConfigurationError(
+            f"--base-image-digest is {digest!r}; expected sha256: and 64 lowercase hex digits. Fix: pass the digest "
+            "as the registry or 'docker images --digests' shows it, e.g. --base-image-digest sha256:4f1c...e9"
+        )
+    name = reference.split("@", 1)[0]
+    if has_tag(name):
+        name = name.rsplit(":", 1)[0]
+    return f"{name}@{digest}"

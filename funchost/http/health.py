@@ -11,10 +11,17 @@ counts as ready and why (docs/http.md, docs/troubleshooting.md).
 
 `/metrics` serves the host's registry; HTTP requests count as invocations of their function
 (`funchost_invocations_in_flight` etc.), native ASGI/WSGI apps included.
+
+`/metrics` is guarded as the admin API is: a request needs the master key (`x-functions-key` or `?code=`), except
+one from the loopback address (127.0.0.0/8, ::1) — the local scale controller and benchmarks, a `kubectl
+port-forward` into the pod. Behind the Service or a Route a scrape therefore needs the key (Prometheus:
+`params: {code: [<master key>]}`); without a master key only loopback clients get the metrics. The probes stay open:
+the kubelet calls them without a key.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,6 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from funchost.http.auth import request_key
+from funchost.http.keys import key_matches
 from funchost.metrics import HostMetrics
 
 READY_LISTENER_STATES = frozenset({"running", "standby", "waiting"})
@@ -68,7 +77,22 @@ class HostStatus(Protocol):
         ...
 
 
-def health_routes(status: HostStatus, metrics: HostMetrics) -> list[Route]:
+def from_loopback(request: Request) -> bool:
+    """Whether the client is this machine (this pod): a loopback address. An unknown client (a Unix socket) is not."""
+    client = request.client
+    if client is None:
+        return False
+    try:
+        address = ipaddress.ip_address(client.host.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None  # a dual-stack socket
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def health_routes(status: HostStatus, metrics: HostMetrics, master: tuple[bytes, ...] = ()) -> list[Route]:
+    """The probes, and `/metrics` for loopback clients or a request with one of the `master` keys."""
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "Healthy", "state": status.state})
 
@@ -83,6 +107,10 @@ def health_routes(status: HostStatus, metrics: HostMetrics) -> list[Route]:
         return JSONResponse(body, status_code=200 if ready else 503)
 
     async def prometheus(request: Request) -> Response:
+        if not from_loopback(request):
+            key = request_key(request.scope)
+            if key is None or not key_matches(key, master):
+                return Response(status_code=401)
         return Response(metrics.render(), media_type=metrics.content_type)
 
     return [

@@ -1,4 +1,4 @@
-"""What one key source holds (`Keys`), Azure's on-disk key formats, and writing key files privately (0600).
+"""What one key source holds (`Keys`) and Azure's on-disk key formats (written through `funchost.http.key_files`).
 
 Two formats, as the Functions host reads them in Linux containers:
 
@@ -13,13 +13,13 @@ Two formats, as the Functions host reads them in Linux containers:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from funchost.errors import ConfigurationError
+from funchost.http.key_files import check_key_folder, write_private
 
 DEFAULT = "default"
 
@@ -68,6 +68,8 @@ def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[
     """Read `host.json` and `<function>.json`; create `host.json` with new keys when it is missing (as Azure does)."""
     keys = Keys()
     host_file = folder / "host.json"
+    if folder.is_dir():
+        check_key_folder(folder)  # before reading: keys planted by another user would be accepted
     if not host_file.exists():
         doc = {
             "masterKey": {"name": "master", "value": generate(), "encrypted": False},
@@ -94,17 +96,6 @@ def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[
                     entry, path
                 )
     return keys
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write `text` readable by the owner only, replacing `path` atomically."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -9,7 +9,9 @@ Sources, first wins for a key of the same scope and name (docs/http.md has the f
    `host.function.<name>`, `functions.<function>.<name>`: the Secret `func kubernetes deploy` mounts);
    `files` → Azure's `host.json` / `<function>.json` documents in `/azure-functions-host/Secrets`;
    `FUNCHOST_SECRETS_PATH` moves either folder;
-3. otherwise the project's `.funchost/keys.json`, created on first start with random keys (mode 0600).
+3. otherwise the project's `.funchost/keys.json` (`$FUNCHOST_STATE_DIR/keys.json` when that is set), created on
+   first start with random keys (mode 0600; `funchost.http.key_files` writes it and refuses a folder others can
+   write).
 
 Key values are never logged; `KeyStore.sources` names where they came from.
 """
@@ -35,6 +37,7 @@ HOST_KEY_ENV = "FUNCHOST_HOST_KEY"
 FUNCTION_KEY_ENV_PREFIX = "FUNCHOST_FUNCTION_KEY_"
 STORAGE_TYPE_ENV = "AzureWebJobsSecretStorageType"
 SECRETS_PATH_ENV = "FUNCHOST_SECRETS_PATH"
+STATE_DIR_ENV = "FUNCHOST_STATE_DIR"  # where the generated keys file goes instead of <script root>/.funchost
 KUBERNETES_SECRETS_DIR = Path("/run/secrets/functions-keys")
 FILES_SECRETS_DIR = Path("/azure-functions-host/Secrets")
 PROJECT_KEYS_FILE = Path(".funchost") / "keys.json"
@@ -104,7 +107,8 @@ def load_keys(script_root: Path, functions: Iterable[str], env: Mapping[str, str
             f"{SECRETS_PATH_ENV} pointing at the folder"
         )
     else:
-        path = script_root / PROJECT_KEYS_FILE
+        state = env.get(STATE_DIR_ENV)
+        path = Path(state) / PROJECT_KEYS_FILE.name if state else script_root / PROJECT_KEYS_FILE
         keys.merge_under(read_project_keys(path, names, generate_key))
         sources.append(str(path))
     if keys.master is None:

@@ -4,7 +4,10 @@ Format (documented in docs/http.md)::
 
     {"masterKey": "...", "hostKeys": {"default": "..."}, "functionKeys": {"<function>": {"default": "..."}}}
 
-The file and its folder are private to the owner (0600 / 0700), and the folder carries a `.gitignore` of `*`.
+The file and its folder are private to the owner (0600 / 0700), and the folder carries a `.gitignore` of `*`; both
+are written by `funchost.http.key_files` (atomic, never through a planted link, refused in a folder others can
+write). The folder is `<script root>/.funchost`, or `FUNCHOST_STATE_DIR` when set (the image sets a /tmp one, so
+a read-only root file system works).
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from funchost.errors import ConfigurationError
-from funchost.http.key_sources import DEFAULT, Keys, write_private
+from funchost.http.key_files import check_key_folder, write_private
+from funchost.http.key_sources import DEFAULT, Keys
 
 logger = logging.getLogger("funchost.http.keys")
 
 
 def read_project_keys(path: Path, functions: Iterable[str], generate: Callable[[], str]) -> Keys:
     """Read the project's keys file, adding (and saving) whatever is missing: master, host and function keys."""
+    if path.parent.is_dir():
+        check_key_folder(path.parent)  # before reading: keys planted by another user would be accepted
     doc = _read_project_file(path) if path.exists() else {}
     changed = not path.exists()
     if not doc.get("masterKey"):
@@ -36,7 +42,7 @@ def read_project_keys(path: Path, functions: Iterable[str], generate: Callable[[
             function_keys[name], changed = {DEFAULT: generate()}, True
     if changed:
         write_private(path, json.dumps(doc, indent=2) + "\n")
-        (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+        write_private(path.parent / ".gitignore", "*\n")
         logger.info("Wrote new function keys to %s", path)
     return Keys(
         master=doc["masterKey"],

@@ -11,8 +11,9 @@ print(to_yaml(manifests.objects))
 
 Objects are plain dicts (no client types), built by one small module each: `secrets` (settings and function
 keys), `workloads` + `pods` (Deployments), `network` (Service, Route), `keda_triggers` + `keda` (ScaledObject,
-TriggerAuthentication), `rbac` (the built-in controller's ServiceAccount, Role, RoleBinding); `app` puts them
-together. Applying and deleting them is `scale_controller.kube_apply`'s job.
+TriggerAuthentication), `rbac` (the built-in controller's ServiceAccount, Role, RoleBinding), `scaler_settings`
+(the app settings that controller reads); `app` puts them together. Applying and deleting them is
+`scale_controller.kube_apply`'s job.
 """
 
 from __future__ import annotations

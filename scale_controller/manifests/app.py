@@ -14,13 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from funchost.metadata.binding_settings import QueueBindingSettings
-from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
-from scale_controller.app_metadata import AppMetadata, EventFunction
+from scale_controller.app_metadata import AppMetadata
 from scale_controller.manifests import keda, network, rbac, workloads
 from scale_controller.manifests.keda_triggers import KedaTrigger, keda_trigger
 from scale_controller.manifests.names import events_deployment, http_deployment
 from scale_controller.manifests.options import DeployOptions, ManifestError
+from scale_controller.manifests.scaler_settings import connection_settings, scaler_settings
 from scale_controller.manifests.secrets import app_secret, keys_secret, settings_values
 
 LOCAL_MARKERS = ("usedevelopmentstorage=true", "127.0.0.1", "localhost")
@@ -61,8 +60,7 @@ def build_manifests(
     objects: list[dict[str, Any]] = []
     if options.secret_name is None:
         objects.append(app_secret(options, values))
-    if http:
-        objects.append(keys_secret(options, http, key_generator))
+    objects.append(keys_secret(options, http, key_generator))  # every function pod reads its keys from it
     event_name = events_deployment(options)
     event_min = max(options.min_replicas, 1) if unscaled else options.min_replicas
     if unscaled and scaled and options.min_replicas == 0:
@@ -80,36 +78,28 @@ def build_manifests(
             )
         objects.append(
             workloads.function_deployment(
-                options, http_deployment(options), "http", http, replicas=max(options.min_replicas, 1), mount_keys=True
+                options, http_deployment(options), "http", http, replicas=max(options.min_replicas, 1)
             )
         )
     if others:
         replicas = None if scaled else max(options.min_replicas, 1)
         objects.append(workloads.function_deployment(options, event_name, "events", others, replicas=replicas))
     if scaled and options.scaler == "builtin":
-        objects.append(workloads.scaler_deployment(options, event_name, event_min))
+        available = settings_values(values) if options.secret_name is None else app.environ
+        objects.append(workloads.scaler_deployment(options, event_name, event_min, scaler_settings(app, available)))
     if http:
         objects.append(network.service(options, http_deployment(options)))
         if options.platform == "openshift":
             objects.append(network.route(options, http_deployment(options)))
+        elif options.service_type == "ClusterIP":
+            notes.append(
+                f"Service {http_deployment(options)} is ClusterIP: reachable inside the cluster (or with kubectl "
+                f"port-forward svc/{http_deployment(options)} 8080:80); pass --service-type LoadBalancer for an "
+                "external address"
+            )
     if triggers:
         objects.append(keda.scaled_object(options, event_name, triggers, event_min))
     return Manifests(tuple(objects), tuple(notes))
-
-
-def connection_settings(function: EventFunction) -> tuple[str, ...]:
-    """The app settings the built-in controller reads to measure this function's backlog."""
-    settings = function.settings
-    if isinstance(settings, QueueBindingSettings):
-        return (settings.connection.setting_name,)
-    if isinstance(settings, RabbitMQSettings):
-        host = function.scale.options.get("hostFromEnv")
-        return (settings.connection_setting, *([str(host)] if host else []))
-    if isinstance(settings, ServiceBusSettings):
-        return (settings.connection_setting,)
-    assert isinstance(settings, KafkaSettings)
-    raw = settings.broker_list_setting.strip("%")
-    return (raw,) if settings.broker_list_setting != settings.bootstrap_servers else ()
 
 
 def _check_settings(app: AppMetadata, triggers: list[KedaTrigger], values: Mapping[str, str]) -> None:

@@ -1,5 +1,6 @@
-"""How HTTP reaches the HTTP Deployment: a Service (port 80 → the container's `http` port 8080) and, on
-OpenShift, a Route with edge TLS (plain HTTP redirected)."""
+"""How HTTP reaches the HTTP Deployment: a Service (port 80 → the container's `http` port 8080; ClusterIP unless
+`--service-type` asks for more) and, on OpenShift, a Route with edge TLS (plain HTTP redirected). `/metrics` is on
+the same port but needs the master key from anywhere but the pod itself (funchost.http.health)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def service(options: DeployOptions, deployment: str) -> dict[str, Any]:
         "kind": "Service",
         "metadata": metadata(options, deployment, "http"),
         "spec": {
-            "type": options.effective_service_type,
+            "type": options.service_type,
             "selector": match_labels(options, deployment),
             "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
         },

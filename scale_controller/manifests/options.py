@@ -2,6 +2,10 @@
 
 Names follow `func kubernetes deploy` (reference/keda.md §3.1); defaults are KEDA's ScaledObject defaults (§1.1).
 Every invalid value raises `ManifestError` naming the option, the value and the fix.
+
+Locked down by default (docs/security.md): the Service is `ClusterIP` (`--service-type LoadBalancer` opts in to an
+external address), and every function container gets resource requests and a memory limit (`DEFAULT_RESOURCES`; no
+CPU limit unless asked: a CPU limit throttles the app's start-up imports and buys nothing once CPU is requested).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ CONTAINER_PORT = 8080  # the image's `funchost start` port: unprivileged, as Ope
 SCRIPT_ROOT = "/home/site/wwwroot"  # AzureWebJobsScriptRoot in the image
 METADATA_PATH = f"{SCRIPT_ROOT}/.funchost/functions.json"  # baked into the image by `funchost build`
 MAX_NAME = 50  # "<name>-scaler" and "<name>-http" stay within a 63-character DNS label
+_QUANTITY = re.compile(r"(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")  # the Kubernetes forms we accept
+DEFAULT_RESOURCES = {"cpu_request": "100m", "memory_request": "128Mi", "cpu_limit": None, "memory_limit": "512Mi"}
 _DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -37,7 +43,11 @@ class DeployOptions:
     max_replicas: int = 100  # maxReplicaCount (KEDA default 100)
     polling_interval: int = 30  # pollingInterval (KEDA default 30 s)
     cooldown_period: int = 300  # cooldownPeriod (KEDA default 300 s)
-    service_type: str | None = None  # None: LoadBalancer on Kubernetes, ClusterIP behind a Route on OpenShift
+    service_type: str = "ClusterIP"  # LoadBalancer / NodePort only when asked for
+    cpu_request: str | None = DEFAULT_RESOURCES["cpu_request"]  # None leaves the field out
+    memory_request: str | None = DEFAULT_RESOURCES["memory_request"]
+    cpu_limit: str | None = DEFAULT_RESOURCES["cpu_limit"]
+    memory_limit: str | None = DEFAULT_RESOURCES["memory_limit"]
     secret_name: str | None = None  # an existing Secret with the app settings instead of one from local.settings
     keys_secret_name: str | None = None  # default func-keys-kube-secret-<name>, as Core Tools
     pull_secret: str | None = None  # imagePullSecrets
@@ -51,8 +61,27 @@ class DeployOptions:
             _fail("--image-name", self.image, "an image reference such as registry.example/app:1.0")
         _choose("--platform", self.platform, PLATFORMS)
         _choose("--scaler", self.scaler, SCALERS)
-        if self.service_type is not None:
-            _choose("--service-type", self.service_type, SERVICE_TYPES)
+        _choose("--service-type", self.service_type, SERVICE_TYPES)
+        for option, quantity in (
+            ("--cpu-request", self.cpu_request),
+            ("--memory-request", self.memory_request),
+            ("--cpu-limit", self.cpu_limit),
+            ("--memory-limit", self.memory_limit),
+        ):
+            if quantity is not None and not _QUANTITY.fullmatch(quantity):
+                _fail(
+                    option, quantity, "a Kubernetes quantity such as 250m or 0.5 (CPU), 256Mi or 1Gi (memory), or none"
+                )
+        for kind, request, limit in (
+            ("cpu", self.cpu_request, self.cpu_limit),
+            ("memory", self.memory_request, self.memory_limit),
+        ):
+            if request is not None and limit is not None and quantity_value(request) > quantity_value(limit):
+                _fail(
+                    f"--{kind}-request",
+                    request,
+                    f"at most --{kind}-limit ({limit}): Kubernetes refuses a request above the limit",
+                )
         if self.min_replicas < 0:
             _fail("--min-replicas", self.min_replicas, "0 or more")
         if self.max_replicas < max(self.min_replicas, 1):
@@ -70,10 +99,15 @@ class DeployOptions:
                 _fail(option, value, "a Secret name: lower-case letters, digits, '-' and '.'")
 
     @property
-    def effective_service_type(self) -> str:
-        if self.service_type is not None:
-            return self.service_type
-        return "ClusterIP" if self.platform == "openshift" else "LoadBalancer"
+    def resources(self) -> dict[str, dict[str, str]]:
+        """The function container's `resources`: requests and limits that are set."""
+        requests = {"cpu": self.cpu_request, "memory": self.memory_request}
+        limits = {"cpu": self.cpu_limit, "memory": self.memory_limit}
+        result = {
+            part: {name: value for name, value in values.items() if value is not None}
+            for part, values in (("requests", requests), ("limits", limits))
+        }
+        return {part: values for part, values in result.items() if values}
 
     @property
     def settings_secret(self) -> str:
@@ -82,6 +116,17 @@ class DeployOptions:
     @property
     def keys_secret(self) -> str:
         return self.keys_secret_name or f"func-keys-kube-secret-{self.name}"
+
+
+_SUFFIX = {"m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+_SUFFIX |= {f"{p}i": 1024.0 ** (i + 1) for i, p in enumerate("KMGTPE")}
+
+
+def quantity_value(quantity: str) -> float:
+    """`250m` → 0.25, `1Gi` → 1073741824.0: a quantity accepted by `DeployOptions` as a number, to compare two."""
+    match = _QUANTITY.fullmatch(quantity)
+    assert match is not None
+    return float(match[1]) * _SUFFIX.get(match[3] or "", 1.0)
 
 
 def _choose(option: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -2,9 +2,12 @@
 built-in scale controller's (`--scaler builtin`).
 
 Each function Deployment runs only its group: `AzureFunctionsJobHost__functions__<i>` (host.json `functions`
-through the environment, as Core Tools sets it). A Deployment that a scaler owns has no `spec.replicas`: the
-Kubernetes HPA docs advise leaving it out of manifests, so re-applying never resets what the scaler chose
-(a new Deployment starts at 1 and the scaler takes it from there).
+through the environment, as Core Tools sets it), and reads its keys from the keys Secret (mounted read-only; a
+read-only root file system has nowhere to keep generated keys, and every replica must accept the same ones).
+The controller gets only the app settings its scalers read, one `secretKeyRef` each, not the whole Secret.
+A Deployment that a scaler owns has no `spec.replicas`: the Kubernetes HPA docs advise leaving it out of
+manifests, so re-applying never resets what the scaler chose (a new Deployment starts at 1 and the scaler takes it
+from there).
 """
 
 from __future__ import annotations
@@ -14,11 +17,17 @@ from typing import Any
 
 from scale_controller.manifests.names import labels, match_labels, metadata, scaler_name
 from scale_controller.manifests.options import METADATA_PATH, DeployOptions
-from scale_controller.manifests.pods import container_security_context, function_container, pod_template
+from scale_controller.manifests.pods import (
+    TMP_MOUNT,
+    TMP_VOLUME,
+    container_security_context,
+    function_container,
+    pod_template,
+)
 from scale_controller.manifests.secrets import KEYS_MOUNT
 
-STATUS_DIR = "/tmp/funchost"  # the controller's status document (an emptyDir; the image may be read-only)
-STATUS_FILE = f"{STATUS_DIR}/scale-status.json"
+STATUS_FILE = "/tmp/funchost/scale-status.json"  # the controller's status document, in the /tmp emptyDir
+SCALER_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
 
 
 def function_deployment(
@@ -28,19 +37,15 @@ def function_deployment(
     functions: Sequence[str],
     *,
     replicas: int | None,
-    mount_keys: bool = False,
 ) -> dict[str, Any]:
     """`replicas` None: a scaler owns the count."""
     env: list[dict[str, Any]] = [
         {"name": f"AzureFunctionsJobHost__functions__{i}", "value": function} for i, function in enumerate(functions)
     ]
-    mounts: list[dict[str, Any]] = []
-    volumes: list[dict[str, Any]] = []
-    if mount_keys:
-        env.append({"name": "AzureWebJobsSecretStorageType", "value": "kubernetes"})
-        mounts.append({"name": "function-keys", "mountPath": KEYS_MOUNT, "readOnly": True})
-        # optional: false is the default, spelled out: podman 4.3's kube play dereferences it without a nil check.
-        volumes.append({"name": "function-keys", "secret": {"secretName": options.keys_secret, "optional": False}})
+    env.append({"name": "AzureWebJobsSecretStorageType", "value": "kubernetes"})
+    mounts = [{"name": "function-keys", "mountPath": KEYS_MOUNT, "readOnly": True}]
+    # optional: false is the default, spelled out: podman 4.3's kube play dereferences it without a nil check.
+    volumes = [TMP_VOLUME, {"name": "function-keys", "secret": {"secretName": options.keys_secret, "optional": False}}]
     container = function_container(options, env, mounts)
     spec: dict[str, Any] = {
         "selector": {"matchLabels": match_labels(options, name)},
@@ -63,31 +68,33 @@ def scaler_command(options: DeployOptions, target: str, min_replicas: int) -> li
     ]  # fmt: skip
 
 
-def scaler_deployment(options: DeployOptions, target: str, min_replicas: int) -> dict[str, Any]:
+def scaler_deployment(
+    options: DeployOptions, target: str, min_replicas: int, settings: Sequence[str]
+) -> dict[str, Any]:
     """One controller pod (Recreate: never two controllers scaling the same Deployment during a rollout), with
-    the app settings to reach the brokers and a service account allowed to scale `target` only."""
+    the app `settings` it reads to reach the brokers and a service account allowed to scale `target` only."""
     name = scaler_name(options)
+    env = [
+        {"name": setting, "valueFrom": {"secretKeyRef": {"name": options.settings_secret, "key": setting}}}
+        for setting in settings
+    ]
     container: dict[str, Any] = {
         "name": "scaler",
         "image": options.image,
         "args": scaler_command(options, target, min_replicas),  # args: the image's init (PID 1) stays the entrypoint
-        "envFrom": [{"secretRef": {"name": options.settings_secret}}],
+        "env": env,
         "livenessProbe": {  # `scale status` exits 1 when the status document is stale: the loop is stuck
             "exec": {"command": ["funchost", "scale", "status", "--status-file", STATUS_FILE]},
             "initialDelaySeconds": options.polling_interval + 60,
             "periodSeconds": 60,
             "failureThreshold": 3,
         },
-        "volumeMounts": [{"name": "status", "mountPath": STATUS_DIR}],
+        "resources": SCALER_RESOURCES,
+        "volumeMounts": [TMP_MOUNT],
         "securityContext": container_security_context(),
     }
     template = pod_template(
-        options,
-        name,
-        labels(options, "scaler", name),
-        container,
-        volumes=[{"name": "status", "emptyDir": {}}],
-        service_account=name,
+        options, name, labels(options, "scaler", name), container, volumes=[TMP_VOLUME], service_account=name
     )
     spec = {
         "replicas": 1,

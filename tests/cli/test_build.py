@@ -19,6 +19,8 @@ NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent/funchost-test/docker.sock"}
         (["--push"], "error: --push needs a registry to push to. Fix: add --registry REGISTRY"),
         (["--tag", "Orders:v1"], "error: 'Orders:v1' is not a valid image reference. Fix: use lowercase"),
         (["--registry", "bad registry"], "error: 'bad registry/http-hello:latest' is not a valid image reference."),
+        (["--base-image-digest", "sha256:abc"], "error: --base-image-digest is 'sha256:abc'; expected sha256: and 64"),
+        (["--base-image-digest", "4f" * 32], "error: --base-image-digest is '4f4f"),
     ],
 )
 def test_bad_options_exit_2_before_the_engine_is_asked(args: list[str], expected: str) -> None:

@@ -65,6 +65,14 @@ def test_write_configs_writes_openshift_builtin_manifests(tmp_path: Path, capsys
         (["--platform", "gke"], "--platform is 'gke'; expected one of kubernetes, openshift"),
         (["--scaler", "hpa"], "--scaler is 'hpa'; expected one of keda, builtin"),
         (["--max-replicas", "0"], "--max-replicas is 0; expected at least"),
+        (
+            ["--service-type", "Ingress"],
+            "--service-type is 'Ingress'; expected one of ClusterIP, NodePort, LoadBalancer",
+        ),
+        (["--memory-limit", "512MB"], "--memory-limit is '512MB'; expected a Kubernetes quantity such as"),
+        (["--cpu-request", "-1"], "--cpu-request is '-1'; expected a Kubernetes quantity"),
+        (["--memory-request", "1Gi"], "--memory-request is '1Gi'; expected at most --memory-limit (512Mi)"),
+        (["--cpu-request", "2", "--cpu-limit", "500m"], "--cpu-request is '2'; expected at most --cpu-limit (500m)"),
     ],
 )
 def test_bad_options_exit_2_naming_the_option(
@@ -73,6 +81,51 @@ def test_bad_options_exit_2_naming_the_option(
     script_root = str(ROOT / "samples" / "queue-pipeline")
     assert main(deploy("--name", "orders", "--script-root", script_root, "--dry-run", *args)) == 2
     assert message in capsys.readouterr().err
+
+
+def http_container(out: str) -> dict[str, Any]:
+    (deployment,) = [
+        o for o in yaml.safe_load_all(out) if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-http")
+    ]
+    container: dict[str, Any] = deployment["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def test_the_service_is_cluster_ip_unless_load_balancer_is_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    base = deploy("--name", "hello", "--script-root", str(ROOT / "samples" / "http-hello"), "--dry-run")
+    assert main(base) == 0
+    out, err = capsys.readouterr()
+    (service,) = [o for o in yaml.safe_load_all(out) if o["kind"] == "Service"]
+    assert service["spec"]["type"] == "ClusterIP"
+    assert "note: Service hello-http is ClusterIP" in err and "--service-type LoadBalancer" in err
+    assert main([*base, "--service-type", "LoadBalancer"]) == 0
+    out, err = capsys.readouterr()
+    (service,) = [o for o in yaml.safe_load_all(out) if o["kind"] == "Service"]
+    assert service["spec"]["type"] == "LoadBalancer" and "ClusterIP" not in err
+
+
+def test_resources_have_documented_defaults_and_can_be_set_or_left_out(capsys: pytest.CaptureFixture[str]) -> None:
+    base = deploy("--name", "hello", "--script-root", str(ROOT / "samples" / "http-hello"), "--dry-run")
+    assert main(base) == 0
+    assert http_container(capsys.readouterr().out)["resources"] == {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"memory": "512Mi"},
+    }
+    assert main([*base, "--cpu-limit", "1", "--memory-limit", "1Gi", "--cpu-request", "250m"]) == 0
+    assert http_container(capsys.readouterr().out)["resources"] == {
+        "requests": {"cpu": "250m", "memory": "128Mi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
+    }
+    none = ["--cpu-request", "none", "--memory-request", "None", "--memory-limit", "none"]
+    assert main([*base, *none]) == 0
+    assert "resources" not in http_container(capsys.readouterr().out)
+
+
+def test_the_cli_defaults_are_the_manifest_defaults() -> None:
+    from funchost.cli.kubernetes import RESOURCE_DEFAULTS
+    from scale_controller.manifests.options import DEFAULT_RESOURCES
+
+    assert RESOURCE_DEFAULTS == DEFAULT_RESOURCES
 
 
 def test_an_app_without_functions_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,6 +160,7 @@ async def test_deploy_redeploy_and_delete_against_the_stand_in(
     first = live()
     assert set(first) == {
         ("secrets", "work"),
+        ("secrets", "func-keys-kube-secret-work"),  # the event pods read their keys from it too
         ("triggerauthentications", "work-azure-queue-storage"),
         ("deployments", "work"),
         ("scaledobjects", "work"),

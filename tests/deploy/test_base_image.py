@@ -23,26 +23,47 @@ def dockerfile() -> list[str]:
     return instructions(ROOT / DOCKERFILE)
 
 
+def image_stage(dockerfile: list[str]) -> list[str]:
+    return dockerfile[dockerfile.index("FROM ${BASE_IMAGE}") :]
+
+
 def test_the_python_base_is_a_build_arg(dockerfile: list[str]) -> None:
-    assert dockerfile[:2] == ["ARG BASE_IMAGE=python:3.11-slim", "FROM ${BASE_IMAGE}"]
+    assert dockerfile[:2] == ["ARG BASE_IMAGE=python:3.11-slim", "FROM ${BASE_IMAGE} AS install"]
+    assert [line for line in dockerfile if line.startswith("FROM ")] == [
+        "FROM ${BASE_IMAGE} AS install",
+        "FROM ${BASE_IMAGE}",
+    ]
 
 
-def test_funchost_comes_from_the_wheelhouse_without_an_index(dockerfile: list[str]) -> None:
-    (install,) = [line for line in dockerfile if line.startswith("RUN ")]
-    assert "python -m pip install --no-index --find-links /tmp/funchost-wheels funchost" in install
+def test_funchost_comes_from_the_wheelhouse_without_an_index_in_a_discarded_stage(dockerfile: list[str]) -> None:
+    install = dockerfile[: dockerfile.index("FROM ${BASE_IMAGE}")]
+    assert "COPY wheels /tmp/funchost-wheels" in install
+    (pip,) = [line for line in install if line.startswith("RUN ")]
+    assert (
+        "python -m pip install --no-index --find-links /tmp/funchost-wheels --root /tmp/funchost-install funchost"
+        in pip
+    )
+    image = image_stage(dockerfile)
+    assert [line for line in image if line.startswith("COPY ")] == ["COPY --from=install /tmp/funchost-install/ /"]
+    assert not [line for line in image if "wheel" in line]
 
 
 def test_it_runs_as_uid_10001_in_group_0_with_group_writable_paths(dockerfile: list[str]) -> None:
     assert "ARG FUNCHOST_UID=10001" in dockerfile
     assert dockerfile.index("USER ${FUNCHOST_UID}") > dockerfile.index("WORKDIR /home/site/wwwroot")
-    (install,) = [line for line in dockerfile if line.startswith("RUN ")]
-    assert 'chown -R "${FUNCHOST_UID}:0" /home/site "${HOME}"' in install
-    assert 'chmod -R g=u /home/site "${HOME}"' in install
-    assert "mkdir -p /home/site/wwwroot/.funchost" in install  # keys.json is written there on first start
+    (setup,) = [line for line in image_stage(dockerfile) if line.startswith("RUN ")]
+    assert 'chown -R "${FUNCHOST_UID}:0" /home/site "${HOME}"' in setup
+    assert 'chmod -R g=u /home/site "${HOME}"' in setup
+
+
+def test_the_host_writes_only_under_tmp(dockerfile: list[str]) -> None:
+    """readOnlyRootFilesystem: the generated keys go to FUNCHOST_STATE_DIR under /tmp, and no bytecode is written."""
+    env = next(line for line in image_stage(dockerfile) if line.startswith("ENV "))
+    assert "FUNCHOST_STATE_DIR=/tmp/funchost" in env and "PYTHONDONTWRITEBYTECODE=1" in env
 
 
 def test_environment_port_health_check_and_init(dockerfile: list[str]) -> None:
-    env = next(line for line in dockerfile if line.startswith("ENV "))
+    env = next(line for line in image_stage(dockerfile) if line.startswith("ENV "))
     assert "AzureWebJobsScriptRoot=/home/site/wwwroot" in env and "HOME=/home/funchost" in env
     assert "EXPOSE 8080" in dockerfile
     (check,) = [line for line in dockerfile if line.startswith("HEALTHCHECK ")]

@@ -58,7 +58,26 @@ def test_a_projects_own_dockerignore_is_honoured(project: Path) -> None:
     (project / ".dockerignore").write_text("lib\n# comment\n")
     kept = names(project_entries(project))
     assert "lib/prices.py" not in kept
-    assert "local.settings.json" in kept  # the project chose to keep it
+    assert "function_app.py" in kept
+
+
+@pytest.mark.parametrize("dockerignore", ["", "lib\n", "!local.settings.json\n!.env\n!.git\n!.venv\n!**/.env\n"])
+def test_secrets_history_and_venvs_never_reach_the_context_whatever_the_dockerignore(
+    project: Path, dockerignore: str
+) -> None:
+    (project / ".dockerignore").write_text(dockerignore)
+    (project / ".env").write_text("TOKEN=secret\n")
+    (project / ".git" / "objects").mkdir(parents=True)
+    (project / ".git" / "config").write_text("[core]\n")
+    (project / ".venv" / "bin" / "python").write_text("")
+    (project / "lib" / ".env").write_text("TOKEN=nested\n")
+    (project / "lib" / "local.settings.json").write_text("{}")
+    (project / "lib" / ".venv").mkdir()
+    (project / "lib" / ".venv" / "pyvenv.cfg").write_text("")
+    kept = names(project_entries(project))
+    leaked = [n for n in kept if {"local.settings.json", ".env", ".git", ".venv"} & set(n.split("/"))]
+    assert leaked == []
+    assert "function_app.py" in kept  # the rest of the project is still there
 
 
 def test_app_context_adds_dockerfile_wheels_and_metadata(project: Path, tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import tarfile
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,7 +23,7 @@ from azure.storage.queue.aio import QueueServiceClient
 
 from funchost.deploy.baked_metadata import FUNCTIONS_LABEL, VERSION_LABEL, index_on_host
 from funchost.deploy.base_image import DEFAULT_BASE_IMAGE, SOURCE_LABEL, source_digest
-from tests.deploy.conftest import Build, funchost_build
+from tests.deploy.conftest import IMAGE_REPOSITORY, Build, funchost_build
 from tests.services_support import ROOT
 from tests.support.apps import write_app
 from tests.support.hostproc import free_port
@@ -32,6 +34,7 @@ from tests.support.waiting import until
 pytestmark = [pytest.mark.podman, pytest.mark.timeout(900)]
 
 CONTAINER_PREFIX = "fhb-"
+PYTHON_BASE = "docker.io/library/python:3.11-slim"  # Dockerfile.host's BASE_IMAGE
 TINY_APP = """
 import azure.functions as func
 
@@ -130,12 +133,67 @@ def test_app_files_and_not_the_secrets_or_wheels_are_in_the_image(client: Any, h
     ]  # no local.settings.json, keys.json, wheels/ or Dockerfile
 
 
+def layer_files(client: Any, reference: str) -> dict[str, list[str]]:
+    """Every file name in every layer of `reference` (from the engine's `docker save` archive), by layer."""
+    found: dict[str, list[str]] = {}
+    with tempfile.TemporaryFile() as archive:
+        for chunk in client.images.get(reference).save(named=True):
+            archive.write(chunk)
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as outer:
+            for member in outer.getmembers():
+                if not member.isfile() or not member.name.endswith(".tar"):
+                    continue  # manifest.json, the config, repositories
+                layer = outer.extractfile(member)
+                assert layer is not None
+                with tarfile.open(fileobj=layer) as inner:
+                    found[member.name] = inner.getnames()
+    return found
+
+
+def wheels_in(client: Any, reference: str) -> set[str]:
+    """Wheels, and files of the build's wheel folders, in any layer of `reference` (deleted later or not)."""
+    return {
+        name.removeprefix("./")
+        for names in layer_files(client, reference).values()
+        for name in names
+        if name.endswith(".whl") or "funchost-wheels" in name or "funchost-build" in name
+    }
+
+
+@pytest.mark.parametrize("which", ["app", "base"])
+def test_no_layer_of_the_images_holds_a_wheel(client: Any, http_hello_image: Build, which: str) -> None:
+    """The wheelhouses are installed in discarded build stages: not even a deleted wheel (a COPY followed by an
+    `rm` in a later layer) is left in the image's layers. (The Python base's own ensurepip wheels are its own.)"""
+    reference = http_hello_image.reference if which == "app" else DEFAULT_BASE_IMAGE
+    python_base = wheels_in(client, PYTHON_BASE)
+    assert wheels_in(client, reference) - python_base == set()
+    installed = [n for names in layer_files(client, reference).values() for n in names if "azure/functions/" in n]
+    assert installed  # the wheels' contents are there (installed), only the wheels are not
+
+
+def test_the_base_image_can_be_pinned_by_digest(client: Any, podman: str, http_hello_image: Build) -> None:
+    base = client.images.get(DEFAULT_BASE_IMAGE)
+    digest = base.attrs["Digest"] if "Digest" in base.attrs else base.attrs["RepoDigests"][0].split("@")[1]
+    reference = f"{IMAGE_REPOSITORY}:pinned"
+    code, out, err, _ = funchost_build(
+        podman, http_hello_image.sample, "--tag", reference, "--base-image-digest", digest
+    )
+    try:
+        assert code == 0, err
+        assert f"[3/4] Base image funchost/host@{digest}" in out
+        assert f"FROM funchost/host@{digest}" in out  # the engine's own step, streamed
+    finally:
+        client.images.remove(reference, force=True)
+
+
 @pytest.mark.parametrize(("user", "uid"), [(None, "10001"), ("123456:0", "123456")], ids=["default", "arbitrary-uid"])
-def test_http_function_serves_and_sigterm_stops_it_cleanly(
+def test_http_function_serves_from_a_read_only_root_and_sigterm_stops_it_cleanly(
     client: Any, http_hello_image: Build, user: str | None, uid: str
 ) -> None:
+    """`--read-only` with a tmpfs at /tmp is what readOnlyRootFilesystem with an emptyDir at /tmp gives a pod."""
     port = free_port()
-    options: dict[str, Any] = {"ports": {"8080/tcp": port}}
+    options: dict[str, Any] = {"ports": {"8080/tcp": port}, "read_only": True, "tmpfs": {"/tmp": "rw,size=64m"}}
     if user:
         options["user"] = user
     container = run(client, http_hello_image.reference, **options)
@@ -149,7 +207,16 @@ def test_http_function_serves_and_sigterm_stops_it_cleanly(
         assert exec_text(container, "id", "-g").strip() == "0"
         init = exec_text(container, "cat", "/proc/1/cmdline").split("\0")
         assert init[:3] == ["python", "-m", "funchost.deploy.pid1"]  # our init is PID 1, funchost its child
-        assert exec_text(container, "ls", "/home/site/wwwroot/.funchost") == "functions.json\nkeys.json\n"  # written
+        assert exec_text(container, "ls", "-A", "/tmp/funchost") == ".gitignore\nkeys.json\n"  # FUNCHOST_STATE_DIR
+        assert exec_text(container, "ls", "/home/site/wwwroot/.funchost") == "functions.json\n"  # nothing written
+        assert container.exec_run(["touch", "/home/site/wwwroot/x"]).exit_code != 0  # the root is read-only
+        # /metrics: the port mapping reaches the container from the bridge, not from its loopback: the master key
+        # is needed; inside the container (loopback, as `kubectl port-forward`) it is not.
+        master = json.loads(exec_text(container, "cat", "/tmp/funchost/keys.json"))["masterKey"]
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 401
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics", params={"code": master}).status_code == 200
+        inside = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8080/metrics').status)"
+        assert exec_text(container, "python", "-c", inside).strip() == "200"
         check = healthcheck(client, http_hello_image.reference)
         assert container.exec_run(check[1:]).exit_code == 0  # the HEALTHCHECK command passes
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
@@ -196,7 +263,10 @@ async def test_queue_function_container_drains_every_message(
         await queues.get_queue_client(orders).send_message(base64.b64encode(json.dumps(order).encode()).decode())
     # Host networking: Azurite listens on the host's 127.0.0.1; a free port keeps the HTTP side out of the way.
     command = ["funchost", "start", "--host", "127.0.0.1", "--port", str(free_port())]
-    container = run(client, queue_pipeline_image.reference, network_mode="host", environment=env, command=command)
+    read_only = {"read_only": True, "tmpfs": {"/tmp": "rw,size=64m"}}  # as an events pod: readOnlyRootFilesystem
+    container = run(
+        client, queue_pipeline_image.reference, network_mode="host", environment=env, command=command, **read_only
+    )
     results: dict[str, float] = {}
 
     async def all_processed() -> bool:

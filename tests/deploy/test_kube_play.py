@@ -104,3 +104,7 @@ async def test_the_generated_deployment_and_secrets_start_and_serve(played: tupl
     (container,) = [n for n in names if n.endswith("-function")]  # the pod's infra container is the other one
     env = podman("exec", container, "printenv", "FUNCTIONS_WORKER_RUNTIME").stdout.strip()
     assert env == "python"
+    # readOnlyRootFilesystem with the emptyDir at /tmp: the host serves, and /tmp is the only place it could write.
+    assert podman("exec", container, "touch", "/home/site/wwwroot/x", check=False).returncode != 0
+    podman("exec", container, "touch", "/tmp/x")
+    assert "keys.json" not in podman("exec", container, "ls", "-A", "/tmp").stdout  # keys came from the Secret

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from funchost.deploy.naming import has_tag, image_reference, name_from_folder
+from funchost.deploy.naming import has_tag, image_reference, name_from_folder, pin_digest
 from funchost.errors import ConfigurationError
+
+DIGEST = "sha256:" + "4f" * 32
 
 
 @pytest.mark.parametrize(
@@ -53,3 +55,21 @@ def test_an_invalid_reference_names_the_options(tmp_path: Path, tag: str) -> Non
 def test_has_tag_looks_after_the_last_slash() -> None:
     assert has_tag("a:1") and has_tag("host:5000/a:1")
     assert not has_tag("host:5000/a") and not has_tag("a")
+
+
+@pytest.mark.parametrize(
+    ("reference", "pinned"),
+    [
+        ("funchost/host:0.1.0", f"funchost/host@{DIGEST}"),
+        ("registry.example:5000/team/host", f"registry.example:5000/team/host@{DIGEST}"),
+        (f"registry.example:5000/host:1@sha256:{'0' * 64}", f"registry.example:5000/host@{DIGEST}"),
+    ],
+)
+def test_the_base_image_is_pinned_by_digest_without_its_tag(reference: str, pinned: str) -> None:
+    assert pin_digest(reference, DIGEST) == pinned
+
+
+@pytest.mark.parametrize("digest", ["sha256:abc", "md5:" + "a" * 32, "a" * 64, f"sha256:{'A' * 64}"])
+def test_a_malformed_digest_names_the_option_and_the_form(digest: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"--base-image-digest is .*; expected sha256: and 64 lowercase hex"):
+        pin_digest("funchost/host:1", digest)

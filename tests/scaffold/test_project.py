@@ -166,20 +166,24 @@ def test_dockerfile_builds_on_the_funchost_image(dockerfile: list[str]) -> None:
     assert "ARG FUNCHOST_UID=10001" in dockerfile
 
 
-def test_dockerfile_ends_as_the_base_images_non_root_user(dockerfile: list[str]) -> None:
-    assert dockerfile[-2:] == [
+def test_the_image_stage_only_copies_so_it_stays_the_base_images_non_root_user(dockerfile: list[str]) -> None:
+    last = dockerfile[len(dockerfile) - dockerfile[::-1].index("FROM ${FUNCHOST_IMAGE}") :]
+    assert last == [
+        "ARG FUNCHOST_UID=10001",
+        "COPY --from=packages /tmp/funchost-install/ /",
         "COPY --from=app --chown=${FUNCHOST_UID}:0 /tmp/app /home/site/wwwroot",
-        "USER ${FUNCHOST_UID}",
-    ]
+    ]  # no USER (the base image's 10001 stays), no wheels: they are in the discarded stages only
 
 
 def test_the_app_stage_leaves_wheels_behind_and_makes_files_group_0_writable(dockerfile: list[str]) -> None:
     """OpenShift runs the image under an arbitrary UID in group 0: the app's files must be group-accessible."""
-    stage = dockerfile[dockerfile.index("FROM ${FUNCHOST_IMAGE} AS app") : dockerfile.index("FROM ${FUNCHOST_IMAGE}")]
+    stage = dockerfile[
+        dockerfile.index("FROM ${FUNCHOST_IMAGE} AS app") : dockerfile.index("FROM ${FUNCHOST_IMAGE} AS packages")
+    ]
     assert stage[1:3] == ["USER root", "COPY . /tmp/app"]
     (prepare,) = [line for line in stage if line.startswith("RUN ")]
     assert "rm -rf /tmp/app/wheels /tmp/app/Dockerfile /tmp/app/.dockerignore" in prepare
-    assert "chmod -R g=u /tmp/app" in prepare and "mkdir -p /tmp/app/.funchost" in prepare
+    assert "chmod -R g=u /tmp/app" in prepare
 
 
 @pytest.mark.parametrize("keyword", ["ENV", "WORKDIR", "CMD", "ENTRYPOINT", "EXPOSE"])
@@ -197,8 +201,8 @@ def _fake_pip(bin_dir: Path, log: Path) -> None:
 @pytest.mark.parametrize(
     ("wheels", "expected_pip_args"),
     [
-        (True, "install --no-cache-dir --no-index --find-links {build} -r {build}/requirements.txt"),
-        (False, "install --no-cache-dir -r {build}/requirements.txt"),
+        (True, "install --no-cache-dir --no-index --find-links {build} --root {root} -r {build}/requirements.txt"),
+        (False, "install --no-cache-dir --root {root} -r {build}/requirements.txt"),
     ],
 )
 def test_dockerfile_installs_from_wheels_when_present(
@@ -216,8 +220,10 @@ def test_dockerfile_installs_from_wheels_when_present(
     log = tmp_path / "pip.log"
     _fake_pip(tmp_path / "bin", log)
 
+    root = tmp_path / "funchost-install"
+    command = run.removeprefix("RUN ").replace("/tmp/funchost-build", str(build))
     completed = subprocess.run(
-        ["sh", "-c", run.removeprefix("RUN ").replace("/tmp/funchost-build", str(build))],
+        ["sh", "-c", command.replace("/tmp/funchost-install", str(root))],
         env={**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"},
         capture_output=True,
         text=True,
@@ -226,5 +232,5 @@ def test_dockerfile_installs_from_wheels_when_present(
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert log.read_text(encoding="utf-8").split() == expected_pip_args.format(build=build).split()
-    assert not build.exists()
+    assert log.read_text(encoding="utf-8").split() == expected_pip_args.format(build=build, root=root).split()
+    assert root.is_dir()  # what the image stage copies, even when nothing was installed

@@ -38,6 +38,62 @@ def test_pods_pass_restricted_v2(sample: str, variant: str) -> None:
 
 
 @pytest.mark.parametrize(("sample", "variant"), CASES)
+def test_every_container_has_a_read_only_root_with_an_empty_dir_at_tmp_and_resources(sample: str, variant: str) -> None:
+    for spec in pod_specs(golden(sample, variant)):
+        volumes = {volume["name"]: volume for volume in spec["volumes"]}
+        assert volumes["tmp"] == {"name": "tmp", "emptyDir": {}}
+        for container in spec["containers"]:
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            writable = [m for m in container["volumeMounts"] if not m.get("readOnly")]
+            assert writable == [{"name": "tmp", "mountPath": "/tmp"}]  # the only writable path
+            assert set(container["resources"]["requests"]) == {"cpu", "memory"}
+            assert set(container["resources"]["limits"]) == {"memory"}  # no CPU limit by default
+
+
+@pytest.mark.parametrize(("sample", "variant"), CASES)
+def test_function_pods_read_their_keys_from_the_keys_secret(sample: str, variant: str) -> None:
+    """A read-only root cannot hold generated keys, and every replica must accept the same keys."""
+    objects = golden(sample, variant)
+    (keys,) = [o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"].startswith("func-keys-")]
+    assert {"host.master", "host.function.default"} <= set(keys["data"])
+    for deployment in [
+        o for o in objects if o["kind"] == "Deployment" and not o["metadata"]["name"].endswith("-scaler")
+    ]:
+        spec = deployment["spec"]["template"]["spec"]
+        (container,) = spec["containers"]
+        assert {"name": "AzureWebJobsSecretStorageType", "value": "kubernetes"} in container["env"]
+        assert {"name": "function-keys", "mountPath": "/run/secrets/functions-keys", "readOnly": True} in container[
+            "volumeMounts"
+        ]
+        assert {"name": "function-keys", "secret": {"secretName": keys["metadata"]["name"], "optional": False}} in spec[
+            "volumes"
+        ]
+
+
+SCALER_SETTINGS = {  # the triggers' connection and %expression% settings; not outputs' (ClickCountsTopic...)
+    "kafka-clicks": ["ClicksConsumerGroup", "ClicksTopic", "KafkaBrokerList"],
+    "queue-pipeline": ["AzureWebJobsStorage", "ORDERS_QUEUE"],
+    "rabbitmq-orders": ["OrdersQueue", "RabbitMQConnection"],
+    "scale-demo": ["AzureWebJobsStorage", "WORK_QUEUE"],
+}
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_the_scaler_gets_only_the_settings_its_triggers_read(sample: str) -> None:
+    objects = golden(sample, "openshift-builtin")
+    scalers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-scaler")]
+    assert len(scalers) == (1 if sample in SCALER_SETTINGS else 0)
+    for scaler in scalers:
+        (container,) = scaler["spec"]["template"]["spec"]["containers"]
+        assert "envFrom" not in container
+        expected = [
+            {"name": name, "valueFrom": {"secretKeyRef": {"name": sample, "key": name}}}
+            for name in SCALER_SETTINGS[sample]
+        ]
+        assert container["env"] == expected
+
+
+@pytest.mark.parametrize(("sample", "variant"), CASES)
 def test_setting_values_appear_only_in_the_settings_secret(sample: str, variant: str) -> None:
     values = load_local_settings(ROOT / "samples" / sample).values
     secret_values = {v for v in values.values() if len(v) > 8 and ("://" in v or "=" in v or ":" in v)}
