@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from funchost.errors import ConfigurationError
+from funchost.metadata.json_files import read_json_object
 
 DEFAULT = "default"
 
@@ -98,23 +99,23 @@ def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[
 
 def write_private(path: Path, text: str) -> None:
     """Write `text` readable by the owner only, replacing `path` atomically."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{path}: cannot write the keys ({exc.strerror or exc}). Fix: make {path.parent} writable by this user, "
+            "or keep the keys elsewhere (AzureWebJobsSecretStorageType=files with FUNCHOST_SECRETS_PATH=<folder>)"
+        ) from None
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"{path}: cannot read the keys ({exc}). Fix: correct or remove the file") from None
-    if not isinstance(doc, dict):
-        raise ConfigurationError(f"{path}: expected a JSON object of keys, got {type(doc).__name__}")
-    return doc
+    return read_json_object(path, ConfigurationError)
 
 
 def _entries(value: object, path: Path) -> list[dict[str, Any]]:
