@@ -10,6 +10,7 @@ import json
 import sys
 from typing import Any
 
+from funchost.cli import arguments
 from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
 from funchost.metadata.scale_settings import scale_metadata
 
@@ -33,7 +34,7 @@ def metadata_document(app: LoadedApp) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    app = load_app(resolve_script_root(args.script_root))
+    app = load_app(resolve_script_root(args.script_root), indexing_timeout=arguments.indexing_timeout())
     if args.json:
         json.dump(metadata_document(app), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from funchost.cli import arguments
 from funchost.errors import ConfigurationError, StartupError
 from funchost.metadata.app_loader import resolve_script_root
 from funchost.metadata.app_settings import apply_to_environment, load_local_settings
@@ -34,7 +35,9 @@ AZURITE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services" / 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("up", help="run the app scaled from zero by the built-in controller (local workers)")
     parser.add_argument("--script-root", help="the app folder (default: current folder)")
-    parser.add_argument("--port", type=int, default=7071, help="HTTP port shared by the workers (default 7071)")
+    parser.add_argument(
+        "--port", type=arguments.port, default=7071, help="HTTP port shared by the workers (default 7071)"
+    )
     parser.add_argument("--min-replicas", type=int, help="default 0, or 1 when the app has HTTP functions")
     parser.add_argument("--max-replicas", type=int, default=10, help="default 10")
     parser.add_argument("--polling-interval", type=float, default=1.0, help="seconds between polls (default 1)")
@@ -42,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--stabilization-window", type=int, default=300, help="scale-down stabilization seconds (HPA: 300)"
     )
-    parser.add_argument("--grace-period", type=float, default=30.0, help="drain time of a stopping worker")
+    parser.add_argument("--grace-period", type=arguments.seconds, default=30.0, help="drain time of a stopping worker")
     parser.add_argument(
         "--no-standby",
         dest="standby",
