@@ -13,7 +13,6 @@ import time
 from uvicorn.loops.auto import auto_loop_factory
 
 from funchost.cli import arguments, exit_guard
-from funchost.errors import ConfigurationError
 from funchost.host import Host, bind_socket
 from funchost.logcontext import configure_logging
 from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
@@ -55,19 +54,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     grace = args.grace_period if args.grace_period is not None else arguments.env_seconds(GRACE_ENV, 30.0)
     hosts: list[Host] = []
-    code = 1
-    try:
-        code = _run(args, grace, hosts)
-        return code
-    except ConfigurationError:
-        code = 2
-        raise
-    except KeyboardInterrupt:
-        code = 130
-        raise
-    finally:  # threads the app left running must not keep the process alive past the grace period
+
+    def deadline() -> float:  # the end of the grace period after SIGTERM; now, when nothing was draining
         stopped = hosts[0].stop_requested_at if hosts else None
-        exit_guard.arm(code, (time.monotonic() if stopped is None else stopped) + grace)
+        return time.monotonic() if stopped is None else stopped + grace
+
+    # Threads the app left running must not keep the process alive past the deadline.
+    return exit_guard.guarded(lambda: _run(args, grace, hosts), deadline)
 
 
 def _run(args: argparse.Namespace, grace: float, hosts: list[Host]) -> int:

@@ -3,14 +3,17 @@ threads running — threads Python's own shutdown would wait for forever."""
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import httpx
 
 from tests.support.apps import write_app
-from tests.support.hostproc import HostProcess
+from tests.support.hostproc import HostProcess, free_port, run_cli
 
 HEADER = "import azure.functions as func\napp = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)\n"
 HTTP_OK = (
@@ -59,3 +62,38 @@ def test_a_sync_function_still_running_after_the_grace_period_does_not_keep_the_
         output = host.output()
     assert "still running after the grace period" in output
     assert "Exiting although 1 thread(s) still run: 'funchost-sync" in output
+
+
+def test_functions_list_exits_although_the_app_started_a_thread_at_import(tmp_path: Path) -> None:
+    source = "import threading\n" + HEADER + HTTP_OK + "threading.Thread(target=threading.Event().wait).start()\n"
+    result = run_cli(["functions", "list", "--json"], cwd=write_app(tmp_path / "app", source))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["functions"][0]["name"] == "ok"
+    assert "Exiting although 1 thread(s) still run" in result.stderr
+
+
+def test_the_guard_waits_for_the_main_thread_to_finish_and_keeps_its_exit_code() -> None:
+    script = (
+        "import threading, time\n"
+        "from funchost.cli import exit_guard\n"
+        "threading.Thread(target=threading.Event().wait, name='linger').start()\n"
+        "exit_guard.arm(7, time.monotonic())\n"
+        "time.sleep(exit_guard.MINIMUM_WAIT * 2)\n"  # past the deadline, but the main thread still runs
+        "print('main finished', flush=True)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 7 and result.stdout == "main finished\n"
+    assert "Exiting although 1 thread(s) still run: 'linger'" in result.stderr
+
+
+def test_an_error_after_the_app_started_a_thread_still_exits_with_2(tmp_path: Path) -> None:
+    source = (
+        "import threading\n" + HEADER + "threading.Thread(target=threading.Event().wait).start()\n"
+        "@app.queue_trigger(arg_name='msg', queue_name='Bad_Queue!', connection='AzureWebJobsStorage')\n"
+        "def f(msg: func.QueueMessage) -> None: ...\n"
+    )
+    root = write_app(tmp_path / "app", source)
+    env = {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}
+    result = run_cli(["start", "--port", str(free_port())], cwd=root, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "error: Function 'f': binding 'msg' property 'queueName' is 'bad_queue!'" in result.stderr
