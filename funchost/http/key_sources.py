@@ -99,19 +99,13 @@ def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[
 
 def write_private(path: Path, text: str) -> None:
     """Write `text` readable by the owner only, replacing `path` atomically."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"{path}: cannot write the keys ({exc.strerror or exc}). Fix: make {path.parent} writable by this user, "
-            "or keep the keys elsewhere (AzureWebJobsSecretStorageType=files with FUNCHOST_SECRETS_PATH=<folder>)"
-        ) from None
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -140,7 +140,7 @@ PROJECT_FILES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "local.settings.json is a folder": (_folder("local.settings.json"), ["local.settings.json is a folder"]),
     ".funchost is a file, so the keys cannot be written": (
         _write(".funchost", "not a folder"),
-        [".funchost/keys.json: cannot write the keys", "Fix: make", "writable"],
+        [".funchost: cannot read or write the function keys", "Fix: make it writable"],
     ),
 }
 
@@ -158,7 +158,7 @@ def test_a_read_only_funchost_folder_is_reported(tmp_path: Path) -> None:
     root = app(tmp_path)
     (root / ".funchost").mkdir(mode=0o500)
     result = run_cli(["start", "--host", "127.0.0.1", "--port", str(free_port())], cwd=root)
-    assert_refused(result, "cannot write the keys", "Permission denied")
+    assert_refused(result, ".funchost", "cannot read or write the function keys (Permission denied)")
 
 
 @pytest.mark.parametrize(
