@@ -131,6 +131,7 @@ class Host:
         )
         self._stop = asyncio.Event()
         self._listeners_started = False
+        self.stop_requested_at: float | None = None
 
     # -- HostStatus (read by /admin/host/status and /readyz) ---------------------------------------------------
 
@@ -183,6 +184,8 @@ class Host:
         return 0
 
     def request_stop(self) -> None:
+        if self.stop_requested_at is None:
+            self.stop_requested_at = time.monotonic()  # the grace period counts from here (funchost.cli.exit_guard)
         if not self._stop.is_set():
             logger.info("Stop requested: no new work is taken; in-flight work has %.0f s to finish", self.grace_seconds)
         self._stop.set()

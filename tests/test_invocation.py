@@ -35,7 +35,7 @@ async def async_fn(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(threading.current_thread().name)
 
 @app.route(route="out")
-@app.queue_output(arg_name="msg", queue_name="q", connection="AzureWebJobsStorage")
+@app.queue_output(arg_name="msg", queue_name="out-q", connection="AzureWebJobsStorage")
 def with_out(req: func.HttpRequest, msg: func.Out[str]) -> None:
     msg.set("queued")
 

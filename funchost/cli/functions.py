@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
 
+from funchost.cli import arguments, exit_guard
 from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
 from funchost.metadata.scale_settings import scale_metadata
 
@@ -33,7 +35,12 @@ def metadata_document(app: LoadedApp) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    app = load_app(resolve_script_root(args.script_root))
+    # A thread the app started at import must not keep this process alive: the scale controller waits for it.
+    return exit_guard.guarded(lambda: _list(args), time.monotonic)
+
+
+def _list(args: argparse.Namespace) -> int:
+    app = load_app(resolve_script_root(args.script_root), indexing_timeout=arguments.indexing_timeout())
     if args.json:
         json.dump(metadata_document(app), sys.stdout, indent=2)
         sys.stdout.write("\n")

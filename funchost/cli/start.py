@@ -12,6 +12,7 @@ import time
 
 from uvicorn.loops.auto import auto_loop_factory
 
+from funchost.cli import arguments, exit_guard
 from funchost.host import Host, bind_socket
 from funchost.http.keys import KeyStore
 from funchost.logcontext import configure_logging
@@ -30,6 +31,7 @@ def default_address() -> str:
     return os.environ.get(ADDRESS_ENV) or DEFAULT_ADDRESS
 
 
+GRACE_ENV = "FUNCHOST_GRACE_PERIOD"
 # What serving imports lazily; a standby loads it while nobody waits.
 WARM_IMPORTS = ("uvicorn.lifespan.on", "uvicorn.protocols.http.httptools_impl", "uvicorn.protocols.websockets.auto")
 
@@ -37,7 +39,7 @@ WARM_IMPORTS = ("uvicorn.lifespan.on", "uvicorn.protocols.http.httptools_impl", 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("start", help="run the function app in this folder")
     parser.add_argument(
-        "--port", "-p", type=int, help="HTTP port (default: local.settings.json Host.LocalHttpPort, 7071)"
+        "--port", "-p", type=arguments.port, help="HTTP port (default: local.settings.json Host.LocalHttpPort, 7071)"
     )
     parser.add_argument(
         "--host",
@@ -48,9 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--functions", help="comma-separated names: run only these functions")
     parser.add_argument(
         "--grace-period",
-        type=float,
-        default=float(os.environ.get("FUNCHOST_GRACE_PERIOD", "30")),
-        help="seconds in-flight work may take to finish after SIGTERM (default 30)",
+        type=arguments.seconds,
+        help="seconds in-flight work may take to finish after SIGTERM (default: FUNCHOST_GRACE_PERIOD, 30)",
     )
     parser.add_argument(
         "--reuse-port",
@@ -67,22 +68,36 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    grace = args.grace_period if args.grace_period is not None else arguments.env_seconds(GRACE_ENV, 30.0)
+    hosts: list[Host] = []
+
+    def deadline() -> float:  # the end of the grace period after SIGTERM; now, when nothing was draining
+        stopped = hosts[0].stop_requested_at if hosts else None
+        return time.monotonic() if stopped is None else stopped + grace
+
+    # Threads the app left running must not keep the process alive past the deadline.
+    return exit_guard.guarded(lambda: _run(args, grace, hosts), deadline)
+
+
+def _run(args: argparse.Namespace, grace: float, hosts: list[Host]) -> int:
     root = resolve_script_root(args.script_root)
     only = [n.strip() for n in args.functions.split(",") if n.strip()] if args.functions else None
     configure_logging()  # before indexing: the library logs on the root logger while building functions
-    app = load_app(root, only=only)
+    app = load_app(root, only=only, indexing_timeout=arguments.indexing_timeout())
     configure_logging(app.host_config.log_level_for("Host"))
     _apply_log_levels(app)
-    port = args.port or int(app.local_settings.host.get("LocalHttpPort") or DEFAULT_PORT)
+    port = args.port or app.local_settings.local_http_port or DEFAULT_PORT
     if args.standby:
-        host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
+        host = Host(app, address=args.host, port=port, grace_seconds=grace)
+        hosts.append(host)
         if not wait_for_go():
             return 0
         sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
     else:
         # Bind first: a taken port fails fast, before any listener starts.
         sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
-        host = Host(app, address=args.host, port=port, grace_seconds=args.grace_period)
+        host = Host(app, address=args.host, port=port, grace_seconds=grace)
+        hosts.append(host)
     print_functions(app, args.host, port, keys=host.keys)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
     with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:

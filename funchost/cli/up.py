@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from funchost.cli import arguments
 from funchost.cli.start import ADDRESS_ENV, DEFAULT_ADDRESS, default_address
 from funchost.errors import ConfigurationError, StartupError
 from funchost.metadata.app_loader import resolve_script_root
@@ -35,7 +36,9 @@ AZURITE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services" / 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("up", help="run the app scaled from zero by the built-in controller (local workers)")
     parser.add_argument("--script-root", help="the app folder (default: current folder)")
-    parser.add_argument("--port", type=int, default=7071, help="HTTP port shared by the workers (default 7071)")
+    parser.add_argument(
+        "--port", type=arguments.port, default=7071, help="HTTP port shared by the workers (default 7071)"
+    )
     parser.add_argument(
         "--host",
         default=default_address(),
@@ -48,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--stabilization-window", type=int, default=300, help="scale-down stabilization seconds (HPA: 300)"
     )
-    parser.add_argument("--grace-period", type=float, default=30.0, help="drain time of a stopping worker")
+    parser.add_argument("--grace-period", type=arguments.seconds, default=30.0, help="drain time of a stopping worker")
     parser.add_argument(
         "--no-standby",
         dest="standby",

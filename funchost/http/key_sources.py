@@ -20,6 +20,7 @@ from typing import Any
 
 from funchost.errors import ConfigurationError
 from funchost.http.key_files import check_key_folder, write_private
+from funchost.metadata.json_files import read_json_object
 
 DEFAULT = "default"
 
@@ -99,13 +100,7 @@ def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"{path}: cannot read the keys ({exc}). Fix: correct or remove the file") from None
-    if not isinstance(doc, dict):
-        raise ConfigurationError(f"{path}: expected a JSON object of keys, got {type(doc).__name__}")
-    return doc
+    return read_json_object(path, ConfigurationError)
 
 
 def _entries(value: object, path: Path) -> list[dict[str, Any]]:

@@ -57,7 +57,15 @@ class KeyStore:
     @classmethod
     def load(cls, script_root: Path, functions: Iterable[str], env: Mapping[str, str] | None = None) -> KeyStore:
         """Same as `load_keys`: collect keys from every source (generating the project keys file on first start)."""
-        return load_keys(script_root, functions, env)
+        try:
+            return load_keys(script_root, functions, env)
+        except OSError as exc:  # an unwritable .funchost, an unreadable key file: the user's to fix, not a crash
+            where = exc.filename or script_root
+            raise ConfigurationError(
+                f"{where}: cannot read or write the function keys ({exc.strerror or exc}). Fix: make it writable by "
+                "this user, or keep the keys elsewhere (AzureWebJobsSecretStorageType=files with "
+                "FUNCHOST_SECRETS_PATH=<folder>, or FUNCHOST_MASTER_KEY / FUNCHOST_HOST_KEY)"
+            ) from None
 
     @property
     def master(self) -> str | None:

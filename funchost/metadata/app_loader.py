@@ -19,6 +19,7 @@ from funchost.metadata.concurrency import effective_concurrency
 from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.http_streams import serves_streams, streams_enabled
 from funchost.metadata.indexing import IndexedFunction, index_v2, script_file_name
+from funchost.metadata.indexing_watchdog import indexing_watchdog
 from funchost.metadata.legacy import index_v1
 from funchost.metadata.signature import check_signature
 
@@ -46,17 +47,28 @@ def resolve_script_root(script_root: Path | str | None, env: Mapping[str, str] |
     return root
 
 
-def load_app(script_root: Path, *, only: Sequence[str] | None = None, apply_settings: bool = True) -> LoadedApp:
-    """Index the app in `script_root`. `only` limits the functions (CLI --functions beats host.json)."""
+def load_app(
+    script_root: Path,
+    *,
+    only: Sequence[str] | None = None,
+    apply_settings: bool = True,
+    indexing_timeout: float | None = None,
+) -> LoadedApp:
+    """Index the app in `script_root`. `only` limits the functions (CLI --functions beats host.json).
+
+    `indexing_timeout` (seconds) ends the process with an error when importing the app blocks longer; the CLI
+    sets it, see `indexing_watchdog`.
+    """
     local = load_local_settings(script_root)
     if apply_settings:
         apply_to_environment(local)
     env = os.environ
     host_config = load_host_config(script_root, env)
-    if (script_root / script_file_name(env)).exists():
-        functions = index_v2(script_root, env)
-    else:
-        functions = index_v1(script_root)
+    with indexing_watchdog(script_root, indexing_timeout):
+        if (script_root / script_file_name(env)).exists():
+            functions = index_v2(script_root, env)
+        else:
+            functions = index_v1(script_root)
     _check_unique(script_root, functions)
     functions = _select(functions, only if only else host_config.functions, script_root)
     settings: dict[str, dict[str, BindingSettings]] = {}

@@ -21,6 +21,7 @@ from funchost.metadata.broker_settings import (
     parse_service_bus,
 )
 from funchost.metadata.connections import StorageConnection, resolve_expressions, storage_connection
+from funchost.metadata.entity_names import check_entity_name
 from funchost.metadata.spec import BindingSpec
 
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "TRACE", "CONNECT")
@@ -119,7 +120,9 @@ def parse_timer_trigger(binding: BindingSpec, function: str, env: Mapping[str, s
 
 
 def parse_queue(binding: BindingSpec, function: str, env: Mapping[str, str] | None) -> QueueBindingSettings:
-    queue_name = _text(binding, function, "queueName", env).lower()
+    queue_name = _text(binding, function, "queueName", env).lower()  # the extension lowercases it too
+    raw = binding.get("queueName")
+    check_entity_name("storage-queue", queue_name, function=function, binding=binding.name, prop="queueName", raw=raw)
     where = f"Function '{function}' binding '{binding.name}' ({binding.type})"
     return QueueBindingSettings(
         queue_name=queue_name, connection=storage_connection(binding.get("connection"), where=where, env=env)

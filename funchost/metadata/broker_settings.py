@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from funchost.errors import FunctionDefinitionError
 from funchost.metadata.connections import required_setting, resolve_expressions, setting
+from funchost.metadata.entity_names import check_entity_name
 from funchost.metadata.spec import BindingSpec
 
 KAFKA_PROTOCOLS = ("notset", "plaintext", "ssl", "sasl_plaintext", "sasl_ssl")
@@ -30,11 +31,24 @@ def _required(binding: BindingSpec, function: str, key: str, env: Mapping[str, s
     return resolve_expressions(str(value), env=env, where=f"{_where(binding, function)} property '{key}'")
 
 
-def _optional(binding: BindingSpec, function: str, key: str, env: Mapping[str, str] | None) -> str | None:
+def _optional(
+    binding: BindingSpec, function: str, key: str, env: Mapping[str, str] | None, entity: str | None = None
+) -> str | None:
+    """The resolved property, or None; `entity` names its rule in ENTITY_NAME_RULES when it names an entity."""
     value = binding.get(key)
     if value is None or str(value) == "":
         return None
-    return resolve_expressions(str(value), env=env, where=f"{_where(binding, function)} property '{key}'")
+    resolved = resolve_expressions(str(value), env=env, where=f"{_where(binding, function)} property '{key}'")
+    if entity is not None:
+        check_entity_name(entity, resolved, function=function, binding=binding.name, prop=key, raw=value)
+    return resolved
+
+
+def _named(binding: BindingSpec, function: str, key: str, env: Mapping[str, str] | None, entity: str) -> str:
+    """A required property naming an entity: resolved, then checked against the entity's naming rule."""
+    name = _required(binding, function, key, env)
+    check_entity_name(entity, name, function=function, binding=binding.name, prop=key, raw=binding.get(key))
+    return name
 
 
 def _choice(binding: BindingSpec, function: str, key: str, allowed: tuple[str, ...], default: str) -> str:
@@ -63,7 +77,7 @@ class RabbitMQSettings:
 
 
 def parse_rabbitmq(binding: BindingSpec, function: str, env: Mapping[str, str] | None) -> RabbitMQSettings:
-    queue = _required(binding, function, "queueName", env)
+    queue = _named(binding, function, "queueName", env, "rabbitmq-queue")
     setting_name = str(binding.get("connectionStringSetting") or "")
     if not setting_name:
         raise FunctionDefinitionError(
@@ -136,7 +150,7 @@ def parse_kafka(binding: BindingSpec, function: str, env: Mapping[str, str] | No
     except (TypeError, ValueError):
         raise FunctionDefinitionError(function, f"lagThreshold '{lag}' is not a number", "use e.g. 1000") from None
     return KafkaSettings(
-        topic=_required(binding, function, "topic", env),
+        topic=_named(binding, function, "topic", env, "kafka-topic"),
         broker_list_setting=setting_name,
         bootstrap_servers=servers,
         consumer_group=_optional(binding, function, "consumerGroup", env) or "$Default",
@@ -178,9 +192,9 @@ class ServiceBusSettings:
 
 def parse_service_bus(binding: BindingSpec, function: str, env: Mapping[str, str] | None) -> ServiceBusSettings:
     connection = str(binding.get("connection") or "ServiceBusConnection")
-    queue = _optional(binding, function, "queueName", env)
-    topic = _optional(binding, function, "topicName", env)
-    subscription = _optional(binding, function, "subscriptionName", env)
+    queue = _optional(binding, function, "queueName", env, "service-bus-entity")
+    topic = _optional(binding, function, "topicName", env, "service-bus-entity")
+    subscription = _optional(binding, function, "subscriptionName", env, "service-bus-subscription")
     if binding.is_trigger and not queue and not (topic and subscription):
         raise FunctionDefinitionError(
             function,

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from funchost.errors import HostJsonError
+from funchost.metadata.host_json_shape import HOST_JSON
+from funchost.metadata.json_files import read_json_object
+from funchost.metadata.json_shape import check_shape
 from funchost.metadata.spec import lookup
 from funchost.metadata.timespan import parse_timespan
 
@@ -64,41 +67,43 @@ class HostConfig:
 
 
 def load_host_config(script_root: Path, env: Mapping[str, str] | None = None) -> HostConfig:
-    """Read `<script_root>/host.json` (missing file = defaults) and apply environment overrides."""
+    """Read `<script_root>/host.json` (missing file = defaults) and apply environment overrides.
+
+    The file's shape is checked before the overrides (naming the file) and again after them, when there were any
+    (naming the environment), so every reader after this can trust the structure.
+    """
     env = os.environ if env is None else env
     path = script_root / "host.json"
+    exists = path.exists() or path.is_symlink()
     raw: dict[str, Any] = {"version": "2.0"}
-    if path.exists():
-        text = path.read_text(encoding="utf-8-sig")
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HostJsonError(
-                f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}. "
-                "Fix: correct the syntax (host.json is plain JSON: double quotes, no trailing commas)"
-            ) from None
-        if not isinstance(parsed, dict):
-            raise HostJsonError(f"{path}: the top level must be a JSON object, got {type(parsed).__name__}")
-        raw = parsed
-    _apply_env_overrides(raw, env)
-    return _interpret(path if path.exists() else None, raw)
+    if exists:
+        raw = read_json_object(path, HostJsonError)
+        check_shape(raw, HOST_JSON, str(path), HostJsonError)
+    if _apply_env_overrides(raw, env):
+        check_shape(raw, HOST_JSON, f"{ENV_PREFIX}* environment variables (over host.json)", HostJsonError)
+    return _interpret(path if exists else None, raw)
 
 
-def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
-    """`AzureFunctionsJobHost__a__b=v` sets host.json a.b = v; `...__functions__0=x` builds the list."""
+def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> bool:
+    """`AzureFunctionsJobHost__a__b=v` sets host.json a.b = v; `...__functions__0=x` builds the list.
+
+    Returns whether any override applied."""
     lists: dict[tuple[str, ...], dict[int, str]] = {}
+    applied = False
     for name, value in sorted(env.items()):
         if not name.lower().startswith(ENV_PREFIX.lower()):
             continue
         keys = [k for k in name[len(ENV_PREFIX) :].split("__") if k]
         if not keys:
             continue
+        applied = True
         if keys[-1].isdigit():
             lists.setdefault(tuple(keys[:-1]), {})[int(keys[-1])] = value
             continue
         _set_nested(raw, keys, value)
     for list_keys, items in lists.items():
         _set_nested(raw, list(list_keys), [items[i] for i in sorted(items)])
+    return applied
 
 
 def _set_nested(raw: dict[str, Any], keys: list[str], value: Any) -> None:

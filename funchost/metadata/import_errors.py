@@ -1,4 +1,8 @@
-"""Turning an exception raised while importing user code into an `AppLoadError` that points at file:line."""
+"""Turning an exception raised while importing user code into an `AppLoadError` that points at file:line.
+
+`SystemExit` and `KeyboardInterrupt` count too: an app that calls `sys.exit()` at import time is reported as
+having exited during indexing, with its exit code, instead of ending funchost silently.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,15 @@ def describe_import_failure(exc: BaseException, script_file: Path) -> AppLoadErr
     user_frames = [f for f in frames if _is_under(Path(f.filename), root)]
     frame = user_frames[-1] if user_frames else (frames[-1] if frames else None)
     where = f"{frame.filename}:{frame.lineno}" if frame else str(script_file)
+    if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        how = "KeyboardInterrupt"
+        if isinstance(exc, SystemExit):
+            how = f"sys.exit({'' if exc.code is None else repr(exc.code)})"
+        return AppLoadError(
+            f"{script_file.name} exited during indexing ({how} at {where}); funchost imports it to find the "
+            "functions, and nothing was started.\nFix: do not exit at import time: keep script code under "
+            "'if __name__ == \"__main__\":', or raise an exception that says what is wrong"
+        )
     message = f"{where}: importing {script_file.name} failed: {type(exc).__name__}: {exc}"
     if isinstance(exc, ModuleNotFoundError):
         message += (

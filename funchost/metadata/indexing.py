@@ -46,7 +46,7 @@ def import_script(script_root: Path, script_file: Path, module_name: str) -> Mod
     sys.modules.pop(module_name, None)
     try:
         return importlib.import_module(module_name)
-    except Exception as exc:  # any error in user code at import time
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # anything user code raises at import time
         raise describe_import_failure(exc, script_file) from exc
 
 

@@ -7,7 +7,6 @@ imports between functions keep working.
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 import types
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from funchost.errors import AppLoadError
 from funchost.metadata.import_errors import describe_import_failure
 from funchost.metadata.indexing import IndexedFunction
+from funchost.metadata.json_files import read_json_object
 from funchost.metadata.spec import BindingSpec, FunctionSpec, RetryPolicy, find_trigger
 
 DEFAULT_SCRIPT_FILE = "__init__.py"
@@ -51,13 +51,8 @@ def _register_app_package(script_root: Path) -> None:
 
 def _load_function(folder: Path) -> IndexedFunction | None:
     path = folder / "function.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise AppLoadError(
-            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}. Fix: correct the syntax"
-        ) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("bindings"), list):
+    doc = read_json_object(path, AppLoadError)
+    if not isinstance(doc.get("bindings"), list):
         raise AppLoadError(f"{path}: expected an object with a 'bindings' list")
     if doc.get("disabled") is True:
         return None
@@ -78,7 +73,7 @@ def _load_function(folder: Path) -> IndexedFunction | None:
         module_name += "." + ".".join(script_path.relative_to(folder.resolve()).with_suffix("").parts)
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # any error in user code at import time
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # anything user code raises at import time
         raise describe_import_failure(exc, script_path) from exc
     user_callable = getattr(module, entry_point, None)
     if not callable(user_callable):

@@ -12,24 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from funchost.errors import SettingsError
+from funchost.metadata.json_files import read_json_object
 
 SETTINGS_FILE = "local.settings.json"
 
 
 def load_settings(path: Path) -> dict[str, Any] | None:
     """The parsed file, ``None`` when it does not exist; raises :class:`SettingsError` when it cannot be extended."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+    if not (path.exists() or path.is_symlink()):
         return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SettingsError(
-            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). "
-            "Fix: correct the file, then add the function again."
-        ) from error
-    if not isinstance(data, dict) or not isinstance(data.get("Values", {}), dict):
+    data = read_json_object(path, SettingsError)
+    if not isinstance(data.get("Values", {}), dict):
         raise SettingsError(
             f'{path} must hold a JSON object whose "Values" is an object of setting names to strings. '
             "Fix: correct the file, then add the function again."

@@ -59,7 +59,7 @@ CASES = {
         ["smokeSignalTrigger", "httpTrigger", "timerTrigger"],
     ),
     "missing-connection": (
-        HEADER + "@app.queue_trigger(arg_name='msg', queue_name='q', connection='OrdersConn')\n"
+        HEADER + "@app.queue_trigger(arg_name='msg', queue_name='orders', connection='OrdersConn')\n"
         "def f(msg: func.QueueMessage) -> None: ...\n",
         None,
         {},

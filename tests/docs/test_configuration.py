@@ -95,10 +95,14 @@ def _env_reads(tree: ast.Module) -> Iterator[str]:
 
 
 def _prefixes(tree: ast.Module) -> Iterator[str]:
+    """Module constants that name a setting: `*_ENV_PREFIX` / `ENV_PREFIX`, and `*_ENV` (read through a helper such
+    as `env_seconds(GRACE_ENV, 30.0)`, which the call scan above cannot see)."""
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             for target in node.targets:
-                if isinstance(target, ast.Name) and (target.id.endswith("_ENV_PREFIX") or target.id == "ENV_PREFIX"):
+                if isinstance(target, ast.Name) and (
+                    target.id.endswith(("_ENV_PREFIX", "_ENV")) or target.id == "ENV_PREFIX"
+                ):
                     yield node.value.value
 
 
@@ -155,6 +159,11 @@ def local_settings_entries() -> set[str]:
         tree = _parse(path)
         in_loader = _relative(path) == "funchost/metadata/app_settings.py"
         for node in ast.walk(tree):
+            if in_loader and isinstance(node, ast.Call) and ast.unparse(node.func) == "_section" and len(node.args) > 2:
+                section = node.args[2]  # _section(path, doc, "Values", example): a top-level entry of the file
+                if isinstance(section, ast.Constant) and isinstance(section.value, str):
+                    entries.add(section.value)
+                continue
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
                 continue
             receiver = ast.unparse(node.func.value)

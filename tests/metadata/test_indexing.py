@@ -151,3 +151,63 @@ def test_function_subset_from_env_and_unknown_names(tmp_path: Path, monkeypatch:
     assert [f.spec.name for f in load_app(root, only=["from_blueprint"]).functions] == ["from_blueprint"]
     with pytest.raises(ConfigurationError, match=r"names \['nope'\].*functions: hello, Every5, from_blueprint"):
         load_app(root, only=["nope"])
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("sys.exit(3)", "function_app.py exited during indexing (sys.exit(3) at "),
+        ("sys.exit()", "function_app.py exited during indexing (sys.exit() at "),
+        ("sys.exit('bye')", "(sys.exit('bye') at "),
+        ("raise KeyboardInterrupt", "function_app.py exited during indexing (KeyboardInterrupt at "),
+    ],
+)
+def test_an_app_that_exits_at_import_is_reported_with_its_code(tmp_path: Path, statement: str, expected: str) -> None:
+    source = f"import sys\nimport azure.functions as func\napp = func.FunctionApp()\n{statement}\n"
+    with pytest.raises(AppLoadError) as info:
+        load_app(write_app(tmp_path / "exits", source))
+    assert expected in str(info.value) and "function_app.py:4)" in str(info.value)
+    assert "if __name__ ==" in str(info.value)
+
+
+def test_a_v1_function_that_exits_at_import_is_reported(tmp_path: Path) -> None:
+    root = write_app(
+        tmp_path / "v1exit",
+        files={
+            "Tick/function.json": '{"bindings": [{"type": "timerTrigger", "direction": "in", "name": "t", '
+            '"schedule": "0 0 * * * *"}]}',
+            "Tick/__init__.py": "import sys\nsys.exit(4)\n",
+        },
+    )
+    with pytest.raises(AppLoadError, match=r"__init__.py exited during indexing \(sys.exit\(4\) at .*__init__.py:2\)"):
+        load_app(root)
+
+
+def test_function_json_with_comments_and_trailing_commas_is_read_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = write_app(
+        tmp_path / "lenient",
+        files={
+            "Tick/function.json": """
+                {
+                  // as in the Python worker's own e2e apps
+                  "scriptFile": "__init__.py",
+                  "bindings": [
+                    {"type": "timerTrigger", "direction": "in", "name": "t", "schedule": "0 0 * * * *",},
+                  ],
+                }""",
+            "Tick/__init__.py": "def main(t):\n    pass\n",
+        },
+    )
+    with caplog.at_level("WARNING", "funchost.config"):
+        app = load_app(root)
+    assert [f.spec.name for f in app.functions] == ["Tick"]
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "funchost.config"]
+    assert "function.json has 1 comment (line 3) and 3 trailing commas (lines 6, 7)" in warning
+
+
+def test_function_json_that_is_not_an_object_is_reported(tmp_path: Path) -> None:
+    root = write_app(tmp_path / "notobj", files={"Tick/function.json": "[1]", "Tick/__init__.py": ""})
+    with pytest.raises(AppLoadError, match=r"function.json: the top level must be a JSON object"):
+        load_app(root)

@@ -26,7 +26,7 @@ HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
         ),
         (
             "@app.route(route='a')\n"
-            "@app.queue_output(arg_name='out', queue_name='q', connection='AzureWebJobsStorage')\n"
+            "@app.queue_output(arg_name='out', queue_name='out-q', connection='AzureWebJobsStorage')\n"
             "def f(req: func.HttpRequest, out: str) -> func.HttpResponse: ...\n",
             "parameter 'out' is an output binding (queue) but is not annotated func.Out[T]",
         ),
@@ -60,7 +60,7 @@ def test_context_parameter_and_out_binding_are_accepted(tmp_path: Path) -> None:
 
 def test_missing_connection_setting_names_it_and_where_to_set_it(tmp_path: Path) -> None:
     body = (
-        "@app.queue_trigger(arg_name='msg', queue_name='q', connection='OrdersStorage')\n"
+        "@app.queue_trigger(arg_name='msg', queue_name='orders', connection='OrdersStorage')\n"
         "def f(msg: func.QueueMessage) -> None: ...\n"
     )
     with pytest.raises(ConnectionSettingError) as info:

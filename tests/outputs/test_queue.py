@@ -142,7 +142,7 @@ async def test_a_message_too_large_for_the_service_fails_with_the_limit_named(
 
 def test_a_malformed_connection_string_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="app setting 'Storage' is not a valid storage connection string"):
-        QueueOutput(settings("q", "this is not a connection string"), host_config(tmp_path))
+        QueueOutput(settings("out-q", "this is not a connection string"), host_config(tmp_path))
 
 
 async def test_storage_down_fails_the_send_clearly_then_reconnects(unique_name: str, tmp_path: Path) -> None:

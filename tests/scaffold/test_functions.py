@@ -403,7 +403,7 @@ def test_function_app_with_a_syntax_error(project: Path) -> None:
     ("content", "fragment"),
     [
         ("{not json", "is not valid JSON"),
-        ('["a"]', 'must hold a JSON object whose "Values"'),
+        ('["a"]', "the top level must be a JSON object"),
         ('{"IsEncrypted": true, "Values": {"A": "xyz"}}', "is encrypted"),
     ],
 )

@@ -174,7 +174,7 @@ def test_indexing_errors_and_bad_sources_are_reported(tmp_path: Path) -> None:
     with pytest.raises(AppMetadataError, match="bad.json: invalid JSON"):
         load_app_metadata(bad)
     old = tmp_path / "old.json"  # a document written before `scale` existed
-    doc = {"functions": [{"name": "q", "bindings": [{"type": "queueTrigger", "name": "m", "queueName": "x"}]}]}
+    doc = {"functions": [{"name": "q", "bindings": [{"type": "queueTrigger", "name": "m", "queueName": "orders"}]}]}
     old.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(AppMetadataError, match="'q' .* has no 'scale' entry. Fix: regenerate"):
         load_app_metadata(old, environ={"AzureWebJobsStorage": "UseDevelopmentStorage=true"})

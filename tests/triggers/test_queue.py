@@ -403,7 +403,7 @@ async def test_manual_trigger_runs_the_function_with_the_payload(make_app: Any, 
 
 def test_parameter_annotation_the_worker_rejects_is_a_definition_error(make_app: Any, unique_name: str) -> None:
     source = (
-        '@app.queue_trigger(arg_name="msg", queue_name="q", connection="AzureWebJobsStorage")\n'
+        '@app.queue_trigger(arg_name="msg", queue_name="orders", connection="AzureWebJobsStorage")\n'
         "def wants_dict(msg: dict) -> None: ...\n"
     )
     running = make_app(source)
