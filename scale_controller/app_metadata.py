@@ -5,11 +5,14 @@ The document comes from a JSON file (`funchost functions list --json > app.json`
 indexed by running `python -m funchost.cli.main functions list --json` in a subprocess: the scale controller
 never imports user code. local.settings.json Values are applied to the controller's environment as the host
 applies them (never overriding variables that are already set), so connection settings resolve the same way.
+Functions the host has in error (entries with an `error`) are skipped with a warning, as the host skips them;
+`strict=True` refuses the document instead.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +27,7 @@ from funchost.metadata.binding_settings import BindingSettings, parse_binding
 from funchost.metadata.scale_settings import ScaleSettings, trigger_type
 from funchost.metadata.spec import FunctionSpec
 
+logger = logging.getLogger("scale_controller.app_metadata")
 INDEX_TIMEOUT = 120.0  # seconds for indexing a project in the subprocess (imports the app and its packages)
 
 
@@ -59,6 +63,7 @@ class AppMetadata:
     event_functions: tuple[EventFunction, ...]
     document: Mapping[str, Any] = field(repr=False)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # where settings were resolved
+    skipped: Mapping[str, str] = field(default_factory=dict)  # functions in error → why (not scaled, not deployed)
 
 
 def load_app_metadata(
@@ -67,6 +72,7 @@ def load_app_metadata(
     environ: MutableMapping[str, str] | None = None,
     python: str = sys.executable,
     timeout: float = INDEX_TIMEOUT,
+    strict: bool = False,
 ) -> AppMetadata:
     """Read a metadata JSON file, or index a project folder in a subprocess run with `python`.
 
@@ -88,7 +94,7 @@ def load_app_metadata(
             f"{path} is neither a project folder nor a metadata file. Fix: pass the app folder (with host.json) or "
             "the JSON written by 'funchost functions list --json'"
         )
-    return from_document(document, origin=str(path), environ=environ)
+    return from_document(document, origin=str(path), environ=environ, strict=strict)
 
 
 def index_project(
@@ -121,14 +127,31 @@ def read_document(path: Path) -> dict[str, Any]:
     return _parse(text, str(path))
 
 
-def from_document(document: Mapping[str, Any], *, origin: str, environ: Mapping[str, str] | None = None) -> AppMetadata:
-    """Rebuild specs, typed trigger settings (resolving connections in `environ`) and scale settings."""
+def from_document(
+    document: Mapping[str, Any], *, origin: str, environ: Mapping[str, str] | None = None, strict: bool = False
+) -> AppMetadata:
+    """Rebuild specs, typed trigger settings (resolving connections in `environ`) and scale settings; skip (or with
+    `strict`, refuse) the functions in error."""
     raw_functions = document.get("functions")
     if not isinstance(raw_functions, list):
         raise AppMetadataError(f"{origin}: no 'functions' list. Fix: use 'funchost functions list --json' output")
     specs: list[FunctionSpec] = []
     events: list[EventFunction] = []
+    skipped: dict[str, str] = {}
     for raw in raw_functions:
+        if isinstance(raw, Mapping) and raw.get("error"):
+            name = str(raw.get("name"))
+            if strict:
+                raise AppMetadataError(
+                    f"{origin}: function '{name}' is in error: {raw['error']} (strict: every function must load)"
+                )
+            logger.warning(
+                "Function '%s' is in error and is skipped (not scaled, not deployed): %s",
+                name,
+                raw["error"],
+            )
+            skipped[name] = str(raw["error"])
+            continue
         try:
             spec = FunctionSpec.from_metadata(raw)
         except (KeyError, TypeError, ValueError) as exc:
@@ -152,6 +175,7 @@ def from_document(document: Mapping[str, Any], *, origin: str, environ: Mapping[
         event_functions=tuple(events),
         document=document,
         environ=os.environ if environ is None else environ,
+        skipped=skipped,
     )
 
 

@@ -21,6 +21,7 @@ from funchost.metadata.broker_settings import (
     parse_service_bus,
 )
 from funchost.metadata.connections import StorageConnection, resolve_expressions, storage_connection
+from funchost.metadata.not_hosted import is_hosted
 from funchost.metadata.spec import BindingSpec
 
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "TRACE", "CONNECT")
@@ -147,7 +148,13 @@ _BY_FOLDED_TYPE = {name.casefold(): parser for name, parser in BINDING_SETTINGS.
 
 
 def supported_types(*, triggers: bool) -> list[str]:
+    """Binding types with a settings parser (the scale controller parses some the host does not run yet)."""
     return sorted(name for name in BINDING_SETTINGS if name.casefold().endswith("trigger") == triggers)
+
+
+def hosted_types(*, triggers: bool) -> list[str]:
+    """Binding types the host runs: parsed and not in `NOT_HOSTED` — what fix messages offer."""
+    return [name for name in supported_types(triggers=triggers) if is_hosted(name)]
 
 
 def parse_binding(binding: BindingSpec, function: str, env: Mapping[str, str] | None = None) -> BindingSettings:
@@ -158,6 +165,6 @@ def parse_binding(binding: BindingSpec, function: str, env: Mapping[str, str] | 
         raise FunctionDefinitionError(
             function,
             f"{kind} type '{binding.type}' (binding '{binding.name}') is not supported by funchost",
-            f"use one of: {', '.join(supported_types(triggers=binding.is_trigger))}",
+            f"use one of: {', '.join(hosted_types(triggers=binding.is_trigger))}",
         )
     return parser(binding, function, env)
