@@ -24,8 +24,10 @@ from typing import Any
 from funchost.errors import ConfigurationError
 from funchost.metadata.app_settings import apply_to_environment, load_local_settings
 from funchost.metadata.binding_settings import BindingSettings, parse_binding
+from funchost.metadata.broker_settings import host_json_settings
+from funchost.metadata.host_config import load_host_config
 from funchost.metadata.scale_settings import ScaleSettings, trigger_type
-from funchost.metadata.spec import FunctionSpec
+from funchost.metadata.spec import FunctionSpec, lookup
 
 logger = logging.getLogger("scale_controller.app_metadata")
 INDEX_TIMEOUT = 120.0  # seconds for indexing a project in the subprocess (imports the app and its packages)
@@ -83,18 +85,27 @@ def load_app_metadata(
     path = Path(source)
     if path.is_dir():
         apply_to_environment(load_local_settings(path.resolve()), environ)
+        _apply_host_json_connections(path.resolve(), environ)
         document = index_project(path.resolve(), environ=environ, python=python, timeout=timeout)
     elif path.is_file():
         document = read_document(path)
         root = document.get("scriptRoot")
         if isinstance(root, str) and Path(root).is_dir():
             apply_to_environment(load_local_settings(Path(root)), environ)
+            _apply_host_json_connections(Path(root), environ)
     else:
         raise AppMetadataError(
             f"{path} is neither a project folder nor a metadata file. Fix: pass the app folder (with host.json) or "
             "the JSON written by 'funchost functions list --json'"
         )
     return from_document(document, origin=str(path), environ=environ, strict=strict)
+
+
+def _apply_host_json_connections(script_root: Path, environ: MutableMapping[str, str]) -> None:
+    """host.json connection fallbacks (extensions.rabbitMQ.connectionString) resolve here as in the host."""
+    extensions = lookup(load_host_config(script_root, environ).raw, "extensions", {}) or {}
+    for name, value in host_json_settings(extensions).items():
+        environ.setdefault(name, value)
 
 
 def index_project(

@@ -18,13 +18,16 @@ from pathlib import Path
 from funchost.errors import AppLoadError, ConfigurationError, FunctionDefinitionError
 from funchost.metadata.app_settings import LocalSettings, apply_to_environment, load_local_settings
 from funchost.metadata.binding_settings import BindingSettings, hosted_types, parse_binding
+from funchost.metadata.broker_settings import KafkaSettings, host_json_settings
 from funchost.metadata.concurrency import effective_concurrency
 from funchost.metadata.function_errors import ErrorCollector, FunctionError, nothing_loads, strict_requested
 from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.indexing import IndexedFunction, index_v2, script_file_name
+from funchost.metadata.kafka_security import kafka_security
 from funchost.metadata.legacy import index_v1
 from funchost.metadata.not_hosted import not_hosted
 from funchost.metadata.signature import check_signature
+from funchost.metadata.spec import lookup
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,11 @@ def load_app(
     local = load_local_settings(script_root)
     if apply_settings:
         apply_to_environment(local)
-    env = os.environ
+    env: Mapping[str, str] = os.environ
     strict = strict_requested(env) if strict is None else strict
     host_config = load_host_config(script_root, env)
+    from_host_json = host_json_settings(lookup(host_config.raw, "extensions", {}) or {})
+    env = {**env, **from_host_json} if from_host_json else env  # connection fallbacks the extensions read
     collector = ErrorCollector(strict=strict)
     if (script_root / script_file_name(env)).exists():
         functions = index_v2(script_root, env, collector)
@@ -131,7 +136,12 @@ def _admit(indexed: IndexedFunction, env: Mapping[str, str]) -> dict[str, Bindin
                 f"{row.fix} (funchost hosts these {kind}: {', '.join(hosted_types(triggers=binding.is_trigger))})",
             )
     check_signature(spec, indexed.callable)
-    return {b.name: parse_binding(b, spec.name, env) for b in spec.bindings}
+    parsed = {b.name: parse_binding(b, spec.name, env) for b in spec.bindings}
+    for binding in spec.bindings:
+        settings = parsed[binding.name]
+        if isinstance(settings, KafkaSettings):  # security the client cannot use fails here, for this function only
+            kafka_security(settings, f"Function '{spec.name}' binding '{binding.name}' ({binding.type})")
+    return parsed
 
 
 def _check_unique(script_root: Path, names: list[str]) -> None:

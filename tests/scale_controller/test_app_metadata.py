@@ -135,11 +135,14 @@ async def test_factories_feed_the_loop_and_fail_early(tmp_path: Path) -> None:
     assert first is not second and isinstance(first, AzureQueueScaler)  # a fresh scaler per rebuild
     await first.aclose()
     await second.aclose()
-    # Security the trigger cannot use fails here too, naming the property (no authenticationMode = Kerberos).
+    # Security the trigger cannot use puts the function in error, naming the property (no authenticationMode =
+    # Kerberos): the host does not run it, so it is not scaled; strict refuses the app.
     kerberos = SOURCE.replace("lag_threshold=50)", 'lag_threshold=50, protocol="SASLSSL", username="u", password="p")')
     root = write_app(tmp_path / "kerberos", kerberos, host_json=HOST, settings=SETTINGS)
+    skipped = load_app_metadata(root, environ=clean_environ()).skipped
+    assert "Function 'clicks'" in skipped["clicks"] and "authenticationMode" in skipped["clicks"]
     with pytest.raises(ConfigurationError, match="Function 'clicks'.*authenticationMode"):
-        scaler_factories(load_app_metadata(root, environ=clean_environ()))
+        scaler_factories(load_app_metadata(root, environ=clean_environ(), strict=True))
     plain = kerberos.replace('password="p")', 'password="p", authentication_mode="PLAIN")')
     root = write_app(tmp_path / "plain", plain, host_json=HOST, settings=SETTINGS)
     kafka = [row for row in scaler_factories(load_app_metadata(root, environ=clean_environ())) if row[0] == "clicks"]
