@@ -170,10 +170,10 @@ class Host:
         http_task = asyncio.create_task(server.serve(sockets=[sock]), name="http")
         try:
             await self._startup(server, http_task)
-            self.state = "Running"
             logger.info("Host started (%d functions, instance %s)", len(self.invokers), self.instance_id[:8])
-            for error in self.app.errors:
+            for error in self.app.errors:  # after the start, as ScriptHost.LogHostFunctionErrors; before "Running"
                 logger.error("%s", error.log_line())
+            self.state = "Running"
             stop_task = asyncio.create_task(self._stop.wait())
             await asyncio.wait({stop_task, http_task}, return_when=asyncio.FIRST_COMPLETED)
             stop_task.cancel()

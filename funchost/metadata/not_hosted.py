@@ -19,8 +19,8 @@ class NotHosted:
 
 _DURABLE = NotHosted(
     "Durable Functions",
-    "funchost does not host the Durable Functions orchestration model (orchestrators, activities, entities, "
-    "durable clients and their task hub): no function of an orchestration can run here",
+    "the whole orchestration model (orchestrators, activities, entities, durable clients and their task hub) is not "
+    "hosted, so no function of an orchestration runs here",
     "run Durable Functions apps on Azure; split plain HTTP/queue/timer functions into an app funchost runs",
 )
 _BLOB = NotHosted(
@@ -30,7 +30,7 @@ _BLOB = NotHosted(
 )
 _SERVICE_BUS = NotHosted(
     "Azure Service Bus",
-    "not yet (the trigger and output binding are parsed and scaled, but no listener or sender runs)",
+    "not yet (the trigger and the output binding are parsed, but no listener or sender runs them)",
     "send with the azure-servicebus SDK inside the function, or run this function on Azure",
 )
 _EVENT_HUBS = NotHosted(
