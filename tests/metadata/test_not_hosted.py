@@ -80,3 +80,10 @@ def test_the_registry_agrees_with_the_runtime_tables() -> None:
     assert hosted_outputs == set(OUTPUTS), "an output type is parsed and hosted but has no sender (or back)"
     assert not {name for name in NOT_HOSTED if name in LISTENERS or name in OUTPUTS}, "hosted now: remove the row"
     assert list(NOT_HOSTED) == sorted(NOT_HOSTED, key=str.casefold)
+
+
+def test_docs_list_every_type_that_is_not_hosted() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "compat.md").read_text(encoding="utf-8")
+    section = text.split("## What funchost does not host", 1)[1]
+    missing = [name for name in NOT_HOSTED if f"`{name}`" not in section]
+    assert not missing, f"docs/compat.md 'What funchost does not host' lacks {missing}"
