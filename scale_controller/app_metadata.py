@@ -6,7 +6,7 @@ indexed by running `python -m funchost.cli.main functions list --json` in a subp
 never imports user code. local.settings.json Values are applied to the controller's environment as the host
 applies them (never overriding variables that are already set), so connection settings resolve the same way.
 Functions the host has in error (entries with an `error`) are skipped with a warning, as the host skips them;
-`strict=True` refuses the document instead.
+`strict=True` (default: the FUNCHOST_STRICT setting) refuses the document instead.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from funchost.errors import ConfigurationError
 from funchost.metadata.app_settings import apply_to_environment, load_local_settings
 from funchost.metadata.binding_settings import BindingSettings, parse_binding
 from funchost.metadata.broker_settings import host_json_settings
+from funchost.metadata.function_errors import strict_requested
 from funchost.metadata.host_config import load_host_config
 from funchost.metadata.scale_settings import ScaleSettings, trigger_type
 from funchost.metadata.spec import FunctionSpec, lookup
@@ -74,7 +75,7 @@ def load_app_metadata(
     environ: MutableMapping[str, str] | None = None,
     python: str = sys.executable,
     timeout: float = INDEX_TIMEOUT,
-    strict: bool = False,
+    strict: bool | None = None,
 ) -> AppMetadata:
     """Read a metadata JSON file, or index a project folder in a subprocess run with `python`.
 
@@ -98,6 +99,7 @@ def load_app_metadata(
             f"{path} is neither a project folder nor a metadata file. Fix: pass the app folder (with host.json) or "
             "the JSON written by 'funchost functions list --json'"
         )
+    strict = strict_requested(environ) if strict is None else strict  # FUNCHOST_STRICT, as for the host
     return from_document(document, origin=str(path), environ=environ, strict=strict)
 
 

@@ -91,7 +91,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         pull_secret=args.pull_secret,
     )  # validated first: a typo in an option fails before the app is indexed
     source = Path(args.metadata) if args.metadata else root
-    app = load_app_metadata(source, environ=dict(os.environ), strict=args.strict)
+    app = load_app_metadata(source, environ=dict(os.environ), strict=True if args.strict else None)
     for name, why in app.skipped.items():
         print(f"warning: function '{name}' is in error and is not deployed: {why}", file=sys.stderr)
     manifests = build_manifests(app, values, options)
