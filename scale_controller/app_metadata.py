@@ -156,7 +156,7 @@ def from_document(
             name = str(raw.get("name"))
             if strict:
                 raise AppMetadataError(
-                    f"{origin}: function '{name}' is in error: {raw['error']} (strict: every function must load)"
+                    f"{origin}: Function '{name}' is in error: {raw['error']} (strict: every function must load)"
                 )
             logger.warning(
                 "Function '%s' is in error and is skipped (not scaled, not deployed): %s",

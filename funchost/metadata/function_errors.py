@@ -30,11 +30,12 @@ class FunctionError:
 
     @classmethod
     def from_exception(cls, name: str, exc: BaseException, spec: FunctionSpec | None = None) -> FunctionError:
-        """Split a funchost error message ("... Fix: ...") into cause and fix; drop the "Function 'x': " lead."""
+        """Split a funchost error message ("... Fix: ...") into cause and fix; drop the "Function 'x'" lead."""
         text = str(exc).strip()
-        lead = f"Function '{name}': "
-        if text.startswith(lead):
-            text = text[len(lead) :]
+        for lead in (f"Function '{name}': ", f"Function '{name}' "):  # the function is named once, by `name`
+            if text.startswith(lead):
+                text = text[len(lead) :]
+                break
         cause, marker, fix = text.rpartition("Fix:")
         if not marker:
             cause, fix = text, ""

@@ -139,4 +139,4 @@ def test_errored_functions_are_skipped_with_a_warning_and_strict_fails(
     scaled = [o for o in yaml.safe_load_all(out) if o["kind"] == "ScaledObject"]
     assert [t["metadata"]["queueName"] for o in scaled for t in o["spec"]["triggers"]] == ["work"]
     assert main(deploy("--name", "orders", "--script-root", str(root), "--dry-run", "--strict")) == 2
-    assert "function 'broken' is in error" in capsys.readouterr().err
+    assert "Function 'broken' is in error" in capsys.readouterr().err

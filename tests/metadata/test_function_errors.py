@@ -55,7 +55,7 @@ def test_the_healthy_functions_load_and_each_error_says_cause_and_fix(tmp_path: 
     assert errors["extra"].fix.startswith("remove the parameter")
     assert "'OrdersConn'" in errors["orders"].cause and "local.settings.json" in errors["orders"].fix
     assert errors["orders"].spec is not None and errors["orders"].spec.trigger.type == "queueTrigger"
-    assert errors["orders"].log_line().startswith("The 'orders' function is in error: Function 'orders' binding")
+    assert errors["orders"].log_line().startswith("The 'orders' function is in error: binding 'msg' (queueTrigger)")
     entry = errors["orders"].to_metadata()
     assert entry["name"] == "orders" and entry["bindings"][0]["queueName"] == "q" and "OrdersConn" in entry["error"]
     assert "orders" not in app.settings  # nothing half-parsed is kept for an errored function

@@ -140,7 +140,7 @@ async def test_factories_feed_the_loop_and_fail_early(tmp_path: Path) -> None:
     kerberos = SOURCE.replace("lag_threshold=50)", 'lag_threshold=50, protocol="SASLSSL", username="u", password="p")')
     root = write_app(tmp_path / "kerberos", kerberos, host_json=HOST, settings=SETTINGS)
     skipped = load_app_metadata(root, environ=clean_environ()).skipped
-    assert "Function 'clicks'" in skipped["clicks"] and "authenticationMode" in skipped["clicks"]
+    assert skipped["clicks"].startswith("binding 'event' (kafkaTrigger)") and "authenticationMode" in skipped["clicks"]
     with pytest.raises(ConfigurationError, match="Function 'clicks'.*authenticationMode"):
         scaler_factories(load_app_metadata(root, environ=clean_environ(), strict=True))
     plain = kerberos.replace('password="p")', 'password="p", authentication_mode="PLAIN")')
