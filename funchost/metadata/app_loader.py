@@ -27,7 +27,7 @@ from funchost.metadata.kafka_security import kafka_security
 from funchost.metadata.legacy import index_v1
 from funchost.metadata.not_hosted import not_hosted
 from funchost.metadata.signature import check_signature
-from funchost.metadata.spec import lookup
+from funchost.metadata.spec import Direction, lookup
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,17 @@ def _admit(indexed: IndexedFunction, env: Mapping[str, str]) -> dict[str, Bindin
     for binding in spec.bindings:
         row = not_hosted(binding.type)
         if row is not None:
-            kind = "triggers" if binding.is_trigger else "bindings"
+            if binding.is_trigger:
+                hosted = f"funchost hosts these triggers: {', '.join(hosted_types(triggers=True))}"
+            elif binding.direction is Direction.IN:
+                hosted = "funchost hosts no input bindings yet"
+            else:
+                hosted = f"funchost hosts these output bindings: {', '.join(hosted_types(triggers=False))}"
             raise FunctionDefinitionError(
                 spec.name,
                 f"binding '{binding.name}' ({binding.type}) is {row.what}, which funchost does not host"
                 + (f": {row.why}" if row.why else ""),
-                f"{row.fix} (funchost hosts these {kind}: {', '.join(hosted_types(triggers=binding.is_trigger))})",
+                f"{row.fix} ({hosted})",
             )
     check_signature(spec, indexed.callable)
     parsed = {b.name: parse_binding(b, spec.name, env) for b in spec.bindings}

@@ -6,6 +6,8 @@ are written, each copied unchanged (the host writes its keys into the app folder
   app root, routePrefix "").
 - admin_route_beside_healthy / unsupported_beside_healthy: one function Azure would put in error beside healthy
   ones — the app starts, says why, and lists the errored function everywhere.
+- v1_errors_beside_healthy: v1 folders in the Python worker's e2e style (scriptFile main.py), one with a blob input
+  binding and one whose import fails, beside a healthy one.
 - rabbitmq_via_host_json: a RabbitMQ trigger and output without connectionStringSetting (host.json carries it).
 - trailing_commas_v1: comments and trailing commas in host.json, local.settings.json and function.json, which the
   Functions host accepts (runs once funchost's JSON reading accepts them; skipped until then).
@@ -103,6 +105,23 @@ def test_unsupported_bindings_are_one_line_each_and_the_rest_serves(tmp_path: Pa
             (line,) = [line for line in lines if f"The '{name}' function is in error:" in line]
             assert text in line and "serviceBus," not in line, line
         assert "ServiceBusConnection" not in host.output()  # not demanded before saying Service Bus is not hosted
+        assert host.terminate() == 0
+
+
+def test_v1_folders_in_error_beside_a_healthy_one(tmp_path: Path) -> None:
+    with HostProcess(copy_app("v1_errors_beside_healthy", tmp_path), env={"FUNCHOST_MASTER_KEY": MASTER}) as host:
+        host.wait_ready()
+        response = httpx.get(f"{host.base_url}/api/return_http", headers={"x-functions-key": MASTER})
+        assert response.text == "<h1>Hello World™</h1>" and response.headers["content-type"].startswith("text/html")
+        output = host.output()
+        assert "\tget_blob_as_str: [Error] binding 'file' (blob) is Azure Blob storage" in output
+        assert "(funchost hosts no input bindings yet)" in output
+        assert "\tbroken_import: [Error] " in output and "broken_import/main.py:2" in output
+        assert "No module named 'FlaskApp'" in output and "requirements.txt" in output  # no such folder here
+        statuses = {
+            n: admin(host, f"functions/{n}/status").json()["errors"] for n in ("get_blob_as_str", "return_http")
+        }
+        assert len(statuses["get_blob_as_str"]) == 1 and statuses["return_http"] == []
         assert host.terminate() == 0
 
 

@@ -56,7 +56,10 @@ CASES = {
     "blob-output": (
         '@app.route(route="b")\n@app.blob_output(arg_name="out", path="c/x.txt", connection="Store")\n'
         "def f(req: func.HttpRequest, out: func.Out[str]) -> func.HttpResponse: ...\n",
-        ["binding 'out' (blob) is Azure Blob storage", "funchost hosts these bindings: http, kafka, queue, rabbitMQ)"],
+        [
+            "binding 'out' (blob) is Azure Blob storage",
+            "funchost hosts these output bindings: http, kafka, queue, rabbitMQ)",
+        ],
     ),
 }
 
