@@ -90,3 +90,13 @@ def test_docs_list_every_type_that_is_not_hosted() -> None:
     section = text.split("## What funchost does not host", 1)[1]
     missing = [name for name in NOT_HOSTED if f"`{name}`" not in section]
     assert not missing, f"docs/compat.md 'What funchost does not host' lacks {missing}"
+
+
+def test_an_unknown_input_binding_is_not_offered_output_types(tmp_path: Path) -> None:
+    body = (
+        '@app.route(route="x")\n@app.generic_input_binding(arg_name="doc", type="mongoDB")\n'
+        "def f(req: func.HttpRequest, doc: str) -> func.HttpResponse: ...\n"
+    )
+    (error,) = load_app(write_app(tmp_path, HEADER + body, settings={}), apply_settings=False).errors
+    assert "binding type 'mongoDB' (binding 'doc') is not supported by funchost" in error.cause
+    assert error.fix.startswith("funchost hosts no input bindings yet") and "kafka" not in error.fix
