@@ -1,5 +1,8 @@
-"""The host lifecycle: startup → run → graceful shutdown.
+"""The host lifecycle: startup → run → graceful shutdown; the per-function error state.
 
+A function that cannot run (see `funchost.metadata.function_errors` and `funchost.function_checks`) is left out and
+logged as the Functions host logs it ("The 'f' function is in error: ..."); the rest start. The errored functions
+are exported as the gauge `funchost_function_errors{function}` (1 each) and shown by the admin API and /readyz.
 Startup binds the port (a clear error if taken), builds one invoker per function, one listener per
 non-HTTP trigger and the Starlette app, then starts uvicorn and the listeners. SIGTERM/SIGINT stop intake
 (readiness turns 503, listeners stop fetching, uvicorn stops accepting), let in-flight work finish within
@@ -25,6 +28,7 @@ import uvicorn
 
 from funchost import __version__
 from funchost.errors import StartupError
+from funchost.function_checks import check_functions
 from funchost.http.app import build_http_app
 from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
@@ -82,6 +86,7 @@ class Host:
         port: int = 7071,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
     ) -> None:
+        app = check_functions(app)
         self.app = app
         self.address = address
         self.port = port
@@ -91,6 +96,11 @@ class Host:
         self.started_at = time.time()
         self.version = __version__
         self.metrics = HostMetrics()
+        errors = self.metrics.family(
+            "funchost_function_errors", "Functions in error, not running (1 per function).", ["function"], "gauge"
+        )
+        for error in app.errors:
+            errors.labels(error.name).set(1)
         self.in_flight = InFlight()
         self.executor = ThreadPoolExecutor(max_workers=threadpool_size(), thread_name_prefix="funchost-sync")
         self.outputs = {
@@ -168,10 +178,12 @@ class Host:
         http_task = asyncio.create_task(server.serve(sockets=[sock]), name="http")
         try:
             await self._startup(server, http_task)
-            self.state = "Running"
             count = len(self.invokers)
             plural = "function" if count == 1 else "functions"
             logger.info("Host started (%d %s, instance %s)", count, plural, self.instance_id[:8])
+            for error in self.app.errors:  # after the start, as ScriptHost.LogHostFunctionErrors; before "Running"
+                logger.error("%s", error.log_line())
+            self.state = "Running"
             stop_task = asyncio.create_task(self._stop.wait())
             await asyncio.wait({stop_task, http_task}, return_when=asyncio.FIRST_COMPLETED)
             stop_task.cancel()

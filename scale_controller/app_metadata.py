@@ -5,11 +5,14 @@ The document comes from a JSON file (`funchost functions list --json > app.json`
 indexed by running `python -m funchost.cli.main functions list --json` in a subprocess: the scale controller
 never imports user code. local.settings.json Values are applied to the controller's environment as the host
 applies them (never overriding variables that are already set), so connection settings resolve the same way.
+Functions the host has in error (entries with an `error`) are skipped with a warning, as the host skips them;
+`strict=True` (default: the FUNCHOST_STRICT setting) refuses the document instead.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -21,9 +24,13 @@ from typing import Any
 from funchost.errors import ConfigurationError
 from funchost.metadata.app_settings import apply_to_environment, load_local_settings
 from funchost.metadata.binding_settings import BindingSettings, parse_binding
+from funchost.metadata.broker_settings import host_json_settings
+from funchost.metadata.function_errors import strict_requested
+from funchost.metadata.host_config import load_host_config
 from funchost.metadata.scale_settings import ScaleSettings, trigger_type
-from funchost.metadata.spec import FunctionSpec
+from funchost.metadata.spec import FunctionSpec, lookup
 
+logger = logging.getLogger("scale_controller.app_metadata")
 INDEX_TIMEOUT = 120.0  # seconds for indexing a project in the subprocess (imports the app and its packages)
 
 
@@ -59,6 +66,7 @@ class AppMetadata:
     event_functions: tuple[EventFunction, ...]
     document: Mapping[str, Any] = field(repr=False)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # where settings were resolved
+    skipped: Mapping[str, str] = field(default_factory=dict)  # functions in error → why (not scaled, not deployed)
 
 
 def load_app_metadata(
@@ -67,6 +75,7 @@ def load_app_metadata(
     environ: MutableMapping[str, str] | None = None,
     python: str = sys.executable,
     timeout: float = INDEX_TIMEOUT,
+    strict: bool | None = None,
 ) -> AppMetadata:
     """Read a metadata JSON file, or index a project folder in a subprocess run with `python`.
 
@@ -77,18 +86,28 @@ def load_app_metadata(
     path = Path(source)
     if path.is_dir():
         apply_to_environment(load_local_settings(path.resolve()), environ)
+        _apply_host_json_connections(path.resolve(), environ)
         document = index_project(path.resolve(), environ=environ, python=python, timeout=timeout)
     elif path.is_file():
         document = read_document(path)
         root = document.get("scriptRoot")
         if isinstance(root, str) and Path(root).is_dir():
             apply_to_environment(load_local_settings(Path(root)), environ)
+            _apply_host_json_connections(Path(root), environ)
     else:
         raise AppMetadataError(
             f"{path} is neither a project folder nor a metadata file. Fix: pass the app folder (with host.json) or "
             "the JSON written by 'funchost functions list --json'"
         )
-    return from_document(document, origin=str(path), environ=environ)
+    strict = strict_requested(environ) if strict is None else strict  # FUNCHOST_STRICT, as for the host
+    return from_document(document, origin=str(path), environ=environ, strict=strict)
+
+
+def _apply_host_json_connections(script_root: Path, environ: MutableMapping[str, str]) -> None:
+    """host.json connection fallbacks (extensions.rabbitMQ.connectionString) resolve here as in the host."""
+    extensions = lookup(load_host_config(script_root, environ).raw, "extensions", {}) or {}
+    for name, value in host_json_settings(extensions).items():
+        environ.setdefault(name, value)
 
 
 def index_project(
@@ -121,14 +140,31 @@ def read_document(path: Path) -> dict[str, Any]:
     return _parse(text, str(path))
 
 
-def from_document(document: Mapping[str, Any], *, origin: str, environ: Mapping[str, str] | None = None) -> AppMetadata:
-    """Rebuild specs, typed trigger settings (resolving connections in `environ`) and scale settings."""
+def from_document(
+    document: Mapping[str, Any], *, origin: str, environ: Mapping[str, str] | None = None, strict: bool = False
+) -> AppMetadata:
+    """Rebuild specs, typed trigger settings (resolving connections in `environ`) and scale settings; skip (or with
+    `strict`, refuse) the functions in error."""
     raw_functions = document.get("functions")
     if not isinstance(raw_functions, list):
         raise AppMetadataError(f"{origin}: no 'functions' list. Fix: use 'funchost functions list --json' output")
     specs: list[FunctionSpec] = []
     events: list[EventFunction] = []
+    skipped: dict[str, str] = {}
     for raw in raw_functions:
+        if isinstance(raw, Mapping) and raw.get("error"):
+            name = str(raw.get("name"))
+            if strict:
+                raise AppMetadataError(
+                    f"{origin}: Function '{name}' is in error: {raw['error']} (strict: every function must load)"
+                )
+            logger.warning(
+                "Function '%s' is in error and is skipped (not scaled, not deployed): %s",
+                name,
+                raw["error"],
+            )
+            skipped[name] = str(raw["error"])
+            continue
         try:
             spec = FunctionSpec.from_metadata(raw)
         except (KeyError, TypeError, ValueError) as exc:
@@ -152,6 +188,7 @@ def from_document(document: Mapping[str, Any], *, origin: str, environ: Mapping[
         event_functions=tuple(events),
         document=document,
         environ=os.environ if environ is None else environ,
+        skipped=skipped,
     )
 
 

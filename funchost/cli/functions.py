@@ -1,6 +1,8 @@
 """`funchost functions list [--json]`: the indexed metadata in Azure's function.json shape.
 
 The JSON document is what the scale controller and the manifest generator read; they never import the app.
+Functions in error are listed too, each with an `error` (the cause and fix) and no `scale` entry; the controller
+and the manifests skip them. Exit code 2 only when no function can load (or with --strict, when any is in error).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from typing import Any
 
 from funchost.cli import arguments, exit_guard
+from funchost.function_checks import check_functions
 from funchost.metadata.app_loader import LoadedApp, load_app, resolve_script_root
 from funchost.metadata.scale_settings import scale_metadata
 
@@ -22,6 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing = actions.add_parser("list", help="list functions and their bindings")
     listing.add_argument("--json", action="store_true", help="print the metadata document (function.json shape)")
     listing.add_argument("--script-root", help="the app folder (default: current folder)")
+    listing.add_argument("--strict", action="store_true", help="exit with code 2 if any function is in error")
     listing.set_defaults(handler=run_list)
 
 
@@ -31,6 +35,7 @@ def metadata_document(app: LoadedApp) -> dict[str, Any]:
     for doc in functions:
         if doc["name"] in scale:
             doc["scale"] = scale[doc["name"]]
+    functions += [error.to_metadata() for error in app.errors]
     return {"scriptRoot": str(app.script_root), "routePrefix": app.host_config.route_prefix, "functions": functions}
 
 
@@ -40,7 +45,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    app = load_app(resolve_script_root(args.script_root), indexing_timeout=arguments.indexing_timeout())
+    app = check_functions(
+        load_app(
+            resolve_script_root(args.script_root),
+            indexing_timeout=arguments.indexing_timeout(),
+            strict=True if args.strict else None,
+        )
+    )
     if args.json:
         json.dump(metadata_document(app), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -49,4 +60,7 @@ def _list(args: argparse.Namespace) -> int:
         spec = indexed.spec
         others = ", ".join(f"{b.name}:{b.type}({b.direction.value})" for b in spec.bindings if b is not spec.trigger)
         print(f"{spec.name}\t{spec.trigger.type}\t{others}")
+    for error in app.errors:
+        trigger = error.spec.trigger.type if error.spec is not None else "?"
+        print(f"{error.name}\t{trigger}\t[Error] {error.message}")
     return 0

@@ -51,6 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     deploy.add_argument("--keys-secret-name", help="the function keys Secret (default func-keys-kube-secret-NAME)")
     deploy.add_argument("--pull-secret", help="imagePullSecret for the image")
     deploy.add_argument("--dry-run", action="store_true", help="print the YAML instead of applying it")
+    deploy.add_argument(
+        "--strict", action="store_true", help="fail if any function is in error (default: skip it with a warning)"
+    )
     deploy.add_argument("--write-configs", metavar="FILE", help="write the YAML to FILE instead of applying it")
     _cluster_options(deploy)
     deploy.set_defaults(handler=run_deploy)
@@ -113,7 +116,9 @@ def run_deploy(args: argparse.Namespace) -> int:
         pull_secret=args.pull_secret,
     )  # validated first: a typo in an option fails before the app is indexed
     source = Path(args.metadata) if args.metadata else root
-    app = load_app_metadata(source, environ=dict(os.environ))
+    app = load_app_metadata(source, environ=dict(os.environ), strict=True if args.strict else None)
+    for name, why in app.skipped.items():
+        print(f"warning: function '{name}' is in error and is not deployed: {why}", file=sys.stderr)
     manifests = build_manifests(app, values, options)
     for note in manifests.notes:
         print(f"note: {note}", file=sys.stderr)

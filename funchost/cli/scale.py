@@ -62,6 +62,7 @@ def _add_run(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run.add_argument("--namespace", help="default: the pod's namespace in a cluster, else the kubeconfig's")
     run.add_argument("--script-root", help="the app folder to index (default: AzureWebJobsScriptRoot or .)")
     run.add_argument("--metadata", help="the app's 'funchost functions list --json' document instead of indexing")
+    run.add_argument("--strict", action="store_true", help="fail if any function is in error (default: skip it)")
     run.add_argument("--min-replicas", type=int, default=0, help="minReplicaCount (default 0)")
     run.add_argument("--max-replicas", type=int, default=100, help="maxReplicaCount (default 100)")
     run.add_argument("--polling-interval", type=float, default=30.0, help="seconds between polls (KEDA: 30)")
@@ -89,7 +90,8 @@ def run_controller(args: argparse.Namespace) -> int:
     except PolicyError as exc:
         raise ConfigurationError(f"{exc}. Fix: correct --min-replicas / --max-replicas / --cooldown-period") from None
     root = resolve_script_root(args.script_root)
-    app = load_app_metadata(Path(args.metadata) if args.metadata else root, environ=os.environ)
+    source = Path(args.metadata) if args.metadata else root
+    app = load_app_metadata(source, environ=os.environ, strict=True if args.strict else None)
     if not app.event_functions:
         raise ConfigurationError(
             f"{app.origin}: no event-triggered functions to scale (HTTP and timer functions have no backlog). "

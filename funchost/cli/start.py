@@ -1,4 +1,8 @@
-"""`funchost start`: load the app, print its functions as `func start` does, run the host until stopped."""
+"""`funchost start`: load the app, print its functions as `func start` does, run the host until stopped.
+
+Functions in error are listed in the banner with `[Error]` and their cause; the others run. `--strict` (or the app
+setting FUNCHOST_STRICT=true) makes any function error stop the app with exit code 2 instead.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +53,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--script-root", help="the app folder (default: AzureWebJobsScriptRoot or the current folder)")
     parser.add_argument("--functions", help="comma-separated names: run only these functions")
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="all or nothing: exit with code 2 if any function is in error (default: FUNCHOST_STRICT, else run the "
+        "healthy functions)",
+    )
+    parser.add_argument(
         "--grace-period",
         type=arguments.seconds,
         help="seconds in-flight work may take to finish after SIGTERM (default: FUNCHOST_GRACE_PERIOD, 30)",
@@ -83,7 +93,7 @@ def _run(args: argparse.Namespace, grace: float, hosts: list[Host]) -> int:
     root = resolve_script_root(args.script_root)
     only = [n.strip() for n in args.functions.split(",") if n.strip()] if args.functions else None
     configure_logging()  # before indexing: the library logs on the root logger while building functions
-    app = load_app(root, only=only, indexing_timeout=arguments.indexing_timeout())
+    app = load_app(root, only=only, indexing_timeout=arguments.indexing_timeout(), strict=True if args.strict else None)
     configure_logging(app.host_config.log_level_for("Host"))
     _apply_log_levels(app)
     port = args.port or app.local_settings.local_http_port or DEFAULT_PORT
@@ -98,7 +108,7 @@ def _run(args: argparse.Namespace, grace: float, hosts: list[Host]) -> int:
         sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
         host = Host(app, address=args.host, port=port, grace_seconds=grace)
         hosts.append(host)
-    print_functions(app, args.host, port, keys=host.keys)
+    print_functions(host.app, args.host, port, keys=host.keys)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
     with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:
         return runner.run(host.serve(sock))
@@ -153,6 +163,13 @@ def print_functions(
         else:
             lines.append(f"\t{spec.name}: {spec.trigger.type}")
         lines.append("")
+    for error in app.errors:
+        lines.append(f"\t{error.name}: [Error] {error.message}")
+        lines.append("")
+    if app.errors:
+        count = len(app.errors)
+        verb = "functions are" if count > 1 else "function is"
+        lines.append(f"{count} {verb} in error and not running (--strict stops instead)")
     if guarded and keys is not None:
         lines.append(
             f"Keys: {', '.join(keys.sources)}. Function- and admin-level routes need a key (?code= or the "

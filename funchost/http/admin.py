@@ -3,6 +3,9 @@
 - `GET /admin/host/status` → `{"id", "state", "version", "instanceId", "processUptime" (ms), …}` as Azure answers;
 - `GET /admin/host/ping` → 200, no key needed (Azure's ping);
 - `GET /admin/functions[/{name}]` → each function's name, function.json `config`, `invoke_url_template` (HTTP);
+  functions in error are listed too, with `"error"` (funchost's addition) — as Azure lists every function's metadata;
+- `GET /admin/functions/{name}/status` → `{"errors": [...]}` (empty for a function that runs), as Azure answers;
+- `/admin/host/status` adds `functionErrors` (function → message) when some functions are in error;
 - `POST /admin/functions/{name}` with `{"input": "..."}` → 202, the function runs in the background through its
   trigger's manual path; 404 unknown function; 400 HTTP function (call its URL instead) or a body without JSON.
 
@@ -28,6 +31,7 @@ from funchost.http.auth import KeyAuth
 from funchost.http.health import HostStatus
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import HttpTriggerSettings
+from funchost.metadata.function_errors import FunctionError
 from funchost.metadata.host_identity import host_id
 
 logger = logging.getLogger("funchost.http.admin")
@@ -59,6 +63,7 @@ class AdminApi:
             Route("/host/ping", self.ping, methods=["GET", "POST"]),
             Route("/functions", admin(self.list_functions), methods=["GET"]),
             Route("/functions/{name}", admin(self.get_function), methods=["GET"]),
+            Route("/functions/{name}/status", admin(self.function_status), methods=["GET"]),
             Route("/functions/{name}", admin(self.run_function), methods=["POST"]),
             Route("/{rest:path}", not_found),
         ]
@@ -68,8 +73,10 @@ class AdminApi:
         return Response(status_code=200)
 
     async def host_status(self, request: Request) -> Response:
+        errors = {error.name: error.message for error in self.app.errors}
         return JSONResponse(
-            {
+            ({"functionErrors": errors} if errors else {})
+            | {
                 "id": self.host_id,
                 "state": self.status.state,
                 "version": __version__,
@@ -83,13 +90,24 @@ class AdminApi:
         )
 
     async def list_functions(self, request: Request) -> Response:
-        return JSONResponse([self._describe(indexed.spec.name, request) for indexed in self.app.functions])
+        listed = [self._describe(indexed.spec.name, request) for indexed in self.app.functions]
+        return JSONResponse(listed + [self._describe_error(error, request) for error in self.app.errors])
 
     async def get_function(self, request: Request) -> Response:
         name = request.path_params["name"]
+        error = self._error(name)
+        if error is not None:
+            return JSONResponse(self._describe_error(error, request))
         if not self._known(name):
             return Response(status_code=404)
         return JSONResponse(self._describe(name, request))
+
+    async def function_status(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        error = self._error(name)
+        if error is None and not self._known(name):
+            return Response(status_code=404)
+        return JSONResponse({"errors": [error.message] if error is not None else []})
 
     async def run_function(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -119,6 +137,23 @@ class AdminApi:
 
     def _known(self, name: str) -> bool:
         return any(f.spec.name.casefold() == name.casefold() for f in self.app.functions)
+
+    def _error(self, name: str) -> FunctionError | None:
+        return next((e for e in self.app.errors if e.name.casefold() == name.casefold()), None)
+
+    def _describe_error(self, error: FunctionError, request: Request) -> dict[str, Any]:
+        base = str(request.base_url).rstrip("/")
+        return {
+            "name": error.name,
+            "href": f"{base}/admin/functions/{error.name}",
+            "invoke_url_template": None,
+            "language": "python",
+            "config": error.to_metadata(),
+            "isDisabled": False,
+            "isDirect": True,
+            "isProxy": False,
+            "error": error.message,
+        }
 
     def _describe(self, name: str, request: Request) -> dict[str, Any]:
         spec = self.app.function(name).spec

@@ -80,7 +80,7 @@ def build_http_app(
     admin = AdminApi(app, master=keys.accepted("admin", ""), status=status, manual_trigger=manual_trigger)
     install_key_redaction()  # uvicorn's access log would otherwise print ?code=<key>
     starlette_app = Starlette(
-        routes=[*health_routes(status, metrics, master=keys.accepted("admin", "")), *admin.routes()],
+        routes=[*health_routes(status, metrics, master=keys.accepted("admin", ""), errors=app.errors), *admin.routes()],
         lifespan=_lifespan(lifespans, lifespan),
     )
     # Function requests go straight to the route table; Starlette (and its error middleware) only serves the

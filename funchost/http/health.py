@@ -7,7 +7,8 @@ storage answers, but the queue it consumes does not exist yet — deploying in a
 instance unready for ever, and routing traffic away would not create the queue). 503 while the host starts or
 drains, and while a listener cannot reach its broker or storage (`starting`, `reconnecting`, `failed`): that
 instance cannot do its work until the outage ends, and says so. The body reports each listener's state, whether it
-counts as ready and why (docs/http.md, docs/troubleshooting.md).
+counts as ready and why (docs/http.md, docs/troubleshooting.md). Functions in error do not make the host
+unready (the others serve, as on Azure); /readyz lists them under `functionErrors`.
 
 `/metrics` serves the host's registry; HTTP requests count as invocations of their function
 (`funchost_invocations_in_flight` etc.), native ASGI/WSGI apps included.
@@ -22,7 +23,7 @@ the kubelet calls them without a key.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from starlette.routing import Route
 
 from funchost.http.auth import request_key
 from funchost.http.keys import key_matches
+from funchost.metadata.function_errors import FunctionError
 from funchost.metrics import HostMetrics
 
 READY_LISTENER_STATES = frozenset({"running", "standby", "waiting"})
@@ -90,8 +92,14 @@ def from_loopback(request: Request) -> bool:
     return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
-def health_routes(status: HostStatus, metrics: HostMetrics, master: tuple[bytes, ...] = ()) -> list[Route]:
-    """The probes, and `/metrics` for loopback clients or a request with one of the `master` keys."""
+def health_routes(
+    status: HostStatus,
+    metrics: HostMetrics,
+    master: tuple[bytes, ...] = (),
+    errors: Sequence[FunctionError] = (),
+) -> list[Route]:
+    """The probes (with the functions in `errors` listed), and `/metrics` for loopback clients or a request with one
+    of the `master` keys."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "Healthy", "state": status.state})
@@ -99,11 +107,13 @@ def health_routes(status: HostStatus, metrics: HostMetrics, master: tuple[bytes,
     async def readyz(request: Request) -> Response:
         state, listeners = status.state, status.listener_reports()
         ready = readiness(state, listeners)
-        body = {
+        body: dict[str, object] = {
             "status": "Ready" if ready else "NotReady",
             "state": state,
             "listeners": {name: report.to_json() for name, report in listeners.items()},
         }
+        if errors:
+            body["functionErrors"] = {error.name: error.message for error in errors}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     async def prometheus(request: Request) -> Response:

@@ -22,7 +22,8 @@ from funchost.metadata.broker_settings import (
 )
 from funchost.metadata.connections import StorageConnection, resolve_expressions, storage_connection
 from funchost.metadata.entity_names import check_entity_name
-from funchost.metadata.spec import BindingSpec
+from funchost.metadata.not_hosted import is_hosted
+from funchost.metadata.spec import BindingSpec, Direction
 
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "TRACE", "CONNECT")
 AUTH_LEVELS = ("anonymous", "function", "admin")
@@ -150,7 +151,13 @@ _BY_FOLDED_TYPE = {name.casefold(): parser for name, parser in BINDING_SETTINGS.
 
 
 def supported_types(*, triggers: bool) -> list[str]:
+    """Binding types with a settings parser (the scale controller parses some the host does not run yet)."""
     return sorted(name for name in BINDING_SETTINGS if name.casefold().endswith("trigger") == triggers)
+
+
+def hosted_types(*, triggers: bool) -> list[str]:
+    """Binding types the host runs: parsed and not in `NOT_HOSTED` — what fix messages offer."""
+    return [name for name in supported_types(triggers=triggers) if is_hosted(name)]
 
 
 def parse_binding(binding: BindingSpec, function: str, env: Mapping[str, str] | None = None) -> BindingSettings:
@@ -158,9 +165,11 @@ def parse_binding(binding: BindingSpec, function: str, env: Mapping[str, str] | 
     parser = _BY_FOLDED_TYPE.get(binding.type.casefold())
     if parser is None:
         kind = "trigger" if binding.is_trigger else "binding"
+        if not binding.is_trigger and binding.direction is Direction.IN:
+            fix = "funchost hosts no input bindings yet: read the data with its SDK inside the function"
+        else:
+            fix = f"use one of: {', '.join(hosted_types(triggers=binding.is_trigger))}"
         raise FunctionDefinitionError(
-            function,
-            f"{kind} type '{binding.type}' (binding '{binding.name}') is not supported by funchost",
-            f"use one of: {', '.join(supported_types(triggers=binding.is_trigger))}",
+            function, f"{kind} type '{binding.type}' (binding '{binding.name}') is not supported by funchost", fix
         )
     return parser(binding, function, env)

@@ -76,25 +76,48 @@ class RabbitMQSettings:
     disable_certificate_validation: bool = False
 
 
+# Where the RabbitMQ extension looks when the binding's setting gives nothing (RabbitMQWebJobsBuilderExtensions:
+# options.ConnectionString = the WebJobs connection string "RabbitMQ", then host.json extensions.rabbitMQ binds over
+# it; Utility.ResolveConnectionString falls back to it). `host_json_settings()` puts host.json's value under the
+# environment-override name, so an app setting of that name and host.json are one source, as in the host.
+RABBITMQ_OPTIONS_SETTING = "AzureFunctionsJobHost__extensions__rabbitMQ__connectionString"
+RABBITMQ_FALLBACKS = (RABBITMQ_OPTIONS_SETTING, "ConnectionStrings:RabbitMQ", "AzureWebJobsRabbitMQ")
+
+
 def parse_rabbitmq(binding: BindingSpec, function: str, env: Mapping[str, str] | None) -> RabbitMQSettings:
     queue = _named(binding, function, "queueName", env, "rabbitmq-queue")
     setting_name = str(binding.get("connectionStringSetting") or "")
-    if not setting_name:
+    candidates = ((setting_name,) if setting_name else ()) + RABBITMQ_FALLBACKS
+    found = next(((name, value) for name in candidates if (value := setting(name, env))), None)
+    if found is None:
+        if setting_name:  # the usual case: name the setting the binding asked for
+            required_setting(
+                setting_name, where=_where(binding, function), property_name="connectionStringSetting", env=env
+            )
         raise FunctionDefinitionError(
             function,
-            f"binding '{binding.name}' ({binding.type}) has no 'connectionStringSetting'",
-            "set connection_string_setting to the name of an app setting holding amqp://user:pass@host:5672/vhost",
+            f"binding '{binding.name}' ({binding.type}) has no 'connectionStringSetting' and host.json sets no "
+            "extensions.rabbitMQ.connectionString",
+            "set connection_string_setting to the name of an app setting holding amqp://user:pass@host:5672/vhost, "
+            'or set "extensions": {"rabbitMQ": {"connectionString": "amqp://..."}} in host.json',
         )
-    url = required_setting(
-        setting_name, where=_where(binding, function), property_name="connectionStringSetting", env=env
-    )
     flag = binding.get("disableCertificateValidation", False)
     return RabbitMQSettings(
         queue_name=queue,
-        connection_setting=setting_name,
-        url=url,
+        connection_setting=found[0],
+        url=found[1],
         disable_certificate_validation=str(flag).lower() == "true",
     )
+
+
+def host_json_settings(extensions: Mapping[str, object]) -> dict[str, str]:
+    """Connection values host.json carries (extensions.rabbitMQ.connectionString), under their override names."""
+    rabbit = next((v for k, v in extensions.items() if k.casefold() == "rabbitmq"), None)
+    if isinstance(rabbit, Mapping):
+        value = next((v for k, v in rabbit.items() if str(k).casefold() == "connectionstring"), None)
+        if isinstance(value, str) and value:
+            return {RABBITMQ_OPTIONS_SETTING: value}
+    return {}
 
 
 # -- Kafka ----------------------------------------------------------------------------------------------------

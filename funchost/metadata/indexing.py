@@ -17,7 +17,8 @@ from typing import Any
 
 import azure.functions as func
 
-from funchost.errors import AppLoadError
+from funchost.errors import AppLoadError, ConfigurationError
+from funchost.metadata.function_errors import ErrorCollector
 from funchost.metadata.import_errors import describe_import_failure
 from funchost.metadata.spec import BindingSpec, FunctionSpec, RetryPolicy, find_trigger
 
@@ -50,7 +51,8 @@ def import_script(script_root: Path, script_file: Path, module_name: str) -> Mod
         raise describe_import_failure(exc, script_file) from exc
 
 
-def index_v2(script_root: Path, env: Mapping[str, str]) -> list[IndexedFunction]:
+def index_v2(script_root: Path, env: Mapping[str, str], collector: ErrorCollector) -> list[IndexedFunction]:
+    """The app's functions; a function that cannot be built goes to `collector` (the module itself must import)."""
     script_name = script_file_name(env)
     script_file = script_root / script_name
     module = import_script(script_root, script_file, Path(script_name).stem)
@@ -77,15 +79,21 @@ def index_v2(script_root: Path, env: Mapping[str, str]) -> list[IndexedFunction]
             f"{script_file}: the function app '{app_name}' has no functions. Fix: decorate at least one function, "
             'e.g. @app.route(route="hello")'
         )
-    return [_from_library_function(f, script_name) for f in functions]
+    indexed = []
+    for function in functions:
+        try:
+            indexed.append(_from_library_function(function, script_name))
+        except ConfigurationError as exc:
+            collector.capture(str(function.get_function_name()), exc)
+    return indexed
 
 
 def _from_library_function(function: Any, script_name: str) -> IndexedFunction:
     name = function.get_function_name()
     raw = json.loads(function.get_function_json())
-    bindings = tuple(BindingSpec.from_dict(b) for b in raw.get("bindings", []))
     retry_raw = function.get_settings_dict("retry_policy")
     try:
+        bindings = tuple(BindingSpec.from_dict(b) for b in raw.get("bindings", []))
         retry = RetryPolicy.from_dict(retry_raw, name) if retry_raw else None
         trigger = find_trigger(name, bindings)
     except ValueError as exc:

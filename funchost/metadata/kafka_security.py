@@ -7,14 +7,19 @@ Rules, as the extension applies them (Trigger/KafkaTriggerAttributeBindingProvid
 `CreateConsumerConfiguration`, Output/KafkaProducerFactory.cs): the security properties are used only when
 protocol or authenticationMode is set; the enums map one to one onto librdkafka's `security.protocol` and
 `sasl.mechanisms`, whose default mechanism is GSSAPI (Kerberos, service name "kafka"). librdkafka verifies the
-broker certificate against `ssl.ca.location` or the system CA store and checks the host name. Combinations that
-cannot work (SASL credentials on a non-SASL protocol, PLAIN/SCRAM without username or password) are refused
-up front with the property to fix; OAUTHBEARER needs a token provider funchost does not implement yet.
+broker certificate against `ssl.ca.location` or the system CA store and checks the host name.
+
+An authenticationMode with a protocol that is not SASL (Plaintext, Ssl, or NotSet, which librdkafka treats as
+plaintext) is accepted as Azure accepts it: the extension sets `sasl.mechanisms`, and librdkafka ignores it
+because SASL is not used — funchost logs a warning naming the binding and connects without SASL. Combinations
+that cannot work (PLAIN/SCRAM without username or password on a SASL protocol) are refused up front with the
+property to fix; OAUTHBEARER needs a token provider funchost does not implement yet.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +42,8 @@ MECHANISMS = {
     "scramsha256": "SCRAM-SHA-256",
     "scramsha512": "SCRAM-SHA-512",
 }
+logger = logging.getLogger("funchost.metadata.kafka_security")
+_WARNED: set[tuple[str, str, str]] = set()
 SPELLING = {"sasl_plaintext": "SaslPlaintext", "sasl_ssl": "SaslSsl", "plaintext": "Plaintext", "ssl": "Ssl"}
 
 
@@ -70,19 +77,24 @@ def kafka_security(settings: KafkaSettings, where: str) -> KafkaSecurity:
     protocol, mode = settings.protocol, settings.authentication_mode
     if protocol == "notset" and mode == "notset":
         return KafkaSecurity()  # the extension ignores username/password/ssl* in this case
+    sasl = protocol in ("sasl_plaintext", "sasl_ssl")
+    if mode != "notset" and not sasl:
+        given = SPELLING.get(protocol, "NotSet")
+        if (where, mode, protocol) not in _WARNED:  # the loader, the listener and the scaler all map it
+            _WARNED.add((where, mode, protocol))
+            logger.warning(
+                "%s: authenticationMode '%s' is ignored because protocol is '%s' (not SASL), as librdkafka ignores "
+                "it on Azure; connecting without SASL. To authenticate, set protocol to SaslSsl (or SaslPlaintext)",
+                where,
+                mode,
+                given,
+            )
+        mode = "notset"
     if mode == "oauthbearer":
         raise _Refused(
             where,
             "authenticationMode 'OAuthBearer' needs an OAuth token provider, which funchost does not implement yet",
             "use Plain, ScramSha256 or ScramSha512 with username and password (or Gssapi)",
-        )
-    sasl = protocol in ("sasl_plaintext", "sasl_ssl")
-    if mode != "notset" and not sasl:
-        given = SPELLING.get(protocol, "NotSet")
-        raise _Refused(
-            where,
-            f"authenticationMode '{mode}' needs a SASL protocol, but protocol is '{given}' (SASL would not be used)",
-            "set protocol to SaslSsl (or SaslPlaintext), or remove authenticationMode",
         )
     mechanism = MECHANISMS[mode] if sasl else None
     if mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):

@@ -135,7 +135,7 @@ def scale_settings(spec: FunctionSpec, settings: BindingSettings, host_config: H
 
 def scale_metadata(app: LoadedApp) -> dict[str, dict[str, Any]]:
     """Function name → `scale` entry for every event-triggered function of a loaded app."""
-    names = {f.spec.name.casefold() for f in app.functions}
+    names = {f.spec.name.casefold() for f in app.functions} | {e.name.casefold() for e in app.errors}  # errored too
     functions = lookup(_scale_section(app.host_config), "functions", {}) or {}
     if not isinstance(functions, Mapping):
         raise HostJsonError('host.json scale.functions must be an object: {"<function name>": {"target": N}}')

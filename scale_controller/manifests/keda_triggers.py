@@ -139,8 +139,8 @@ def _kafka_security(function: EventFunction, settings: KafkaSettings, metadata: 
         )
     if settings.protocol in ("ssl", "sasl_ssl"):
         metadata["tls"] = "enable"
-    if settings.authentication_mode == "notset":
-        return {}
+    if settings.authentication_mode == "notset" or settings.protocol not in ("sasl_plaintext", "sasl_ssl"):
+        return {}  # no SASL: an authenticationMode on a non-SASL protocol is ignored, as the host ignores it
     sasl = KAFKA_SASL.get(settings.authentication_mode)
     if sasl is None:
         raise ManifestError(

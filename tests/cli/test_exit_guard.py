@@ -96,4 +96,4 @@ def test_an_error_after_the_app_started_a_thread_still_exits_with_2(tmp_path: Pa
     env = {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}
     result = run_cli(["start", "--port", str(free_port())], cwd=root, env=env)
     assert result.returncode == 2, result.stderr
-    assert "error: Function 'f': binding 'msg' property 'queueName' is 'bad_queue!'" in result.stderr
+    assert "Function 'f': binding 'msg' property 'queueName' is 'bad_queue!'" in result.stderr

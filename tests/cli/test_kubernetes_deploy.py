@@ -176,3 +176,21 @@ async def test_deploy_redeploy_and_delete_against_the_stand_in(
     assert "deleted ScaledObject/work (namespace jobs)" in capsys.readouterr().out
     assert await asyncio.to_thread(main, delete) == 0
     assert "nothing to delete" in capsys.readouterr().out
+
+
+def test_errored_functions_are_skipped_with_a_warning_and_strict_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The host would not run a function in error, so the manifests get no KEDA trigger for it."""
+    source = QUEUE_APP + (
+        '\n@app.queue_trigger(arg_name="msg", queue_name="other", connection="Storage")\n'
+        "def broken(msg: func.QueueMessage, extra: str) -> None:\n    pass\n"
+    )
+    root = write_app(tmp_path / "app", source, settings={"Storage": STORAGE})
+    assert main(deploy("--name", "orders", "--script-root", str(root), "--dry-run")) == 0
+    out, err = capsys.readouterr()
+    assert "warning: function 'broken' is in error and is not deployed: parameter 'extra'" in err
+    scaled = [o for o in yaml.safe_load_all(out) if o["kind"] == "ScaledObject"]
+    assert [t["metadata"]["queueName"] for o in scaled for t in o["spec"]["triggers"]] == ["work"]
+    assert main(deploy("--name", "orders", "--script-root", str(root), "--dry-run", "--strict")) == 2
+    assert "Function 'broken' is in error" in capsys.readouterr().err

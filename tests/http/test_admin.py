@@ -120,3 +120,27 @@ async def test_host_paths_win_over_catch_all_functions(
         assert (await client.get("/admin/unknown/thing", headers=ADMIN)).status_code == 404
         assert (await client.get("/admin")).status_code == 404
         assert (await client.get(f"{prefix}/somewhere/else")).text == "fallback"
+
+
+async def test_functions_in_error_are_listed_with_their_error(build_app: BuildApp) -> None:
+    """Azure lists every function's metadata and answers /admin/functions/{name}/status with its errors."""
+    broken = APP + (
+        '\n@app.route(route="broken")\ndef broken(req: func.HttpRequest, extra: str) -> func.HttpResponse:\n'
+        "    return func.HttpResponse('never')\n"
+    )
+    async with serve(build_app(broken).app) as client:
+        listed = {f["name"]: f for f in (await client.get("/admin/functions", headers=ADMIN)).json()}
+        one = (await client.get("/admin/functions/BROKEN", headers=ADMIN)).json()
+        status = (await client.get("/admin/functions/broken/status", headers=ADMIN)).json()
+        healthy = (await client.get("/admin/functions/tick/status", headers=ADMIN)).json()
+        host = (await client.get("/admin/host/status", headers=ADMIN)).json()
+        ready = (await client.get("/readyz")).json()
+        run = await client.post("/admin/functions/broken", headers=ADMIN, json={"input": ""})
+        served = await client.get("/api/broken")
+    assert set(listed) == {"items", "tick", "fallback", "broken"} and "error" not in listed["tick"]
+    assert listed["broken"]["error"].startswith("parameter 'extra' is declared in Python") and one == listed["broken"]
+    assert listed["broken"]["config"]["bindings"][0]["route"] == "broken"
+    assert status == {"errors": [listed["broken"]["error"]]} and healthy == {"errors": []}
+    assert host["functionErrors"] == {"broken": listed["broken"]["error"]}
+    assert ready["functionErrors"] == {"broken": listed["broken"]["error"]}
+    assert run.status_code == 404 and served.text == "fallback"  # not routed: the catch-all answers

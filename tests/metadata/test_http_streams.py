@@ -37,7 +37,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -
 
 
 def load(tmp_path: Path, body: str) -> LoadedApp:
-    return load_app(write_app(tmp_path / "app", HEADER + body), apply_settings=False)
+    return load_app(write_app(tmp_path / "app", HEADER + body), apply_settings=False, strict=True)
 
 
 @pytest.mark.parametrize(("value", "on"), [("1", True), ("true", True), ("Yes", True), ("0", False), ("", False)])

@@ -45,8 +45,6 @@ def test_notset_ignores_credentials_like_the_extension() -> None:
 @pytest.mark.parametrize(
     ("changes", "names"),
     [
-        ({"protocol": "plaintext", "authentication_mode": "plain"}, ["protocol", "SaslSsl"]),
-        ({"protocol": "notset", "authentication_mode": "scramsha256"}, ["protocol", "NotSet"]),
         ({"protocol": "sasl_ssl", "authentication_mode": "plain", "password": "p"}, ["'username'"]),
         ({"protocol": "sasl_ssl", "authentication_mode": "scramsha512", "username": "u"}, ["'password'"]),
         ({"protocol": "sasl_ssl", "authentication_mode": "oauthbearer"}, ["OAuthBearer", "Plain"]),
@@ -59,6 +57,27 @@ def test_unusable_security_combinations_are_refused(changes: dict[str, str], nam
     message = str(caught.value)
     assert message.startswith("Function 'orders'") and "Fix:" in message
     assert all(name in message for name in names), message
+
+
+@pytest.mark.parametrize(
+    ("protocol", "mode", "expected"),
+    [
+        ("plaintext", "plain", KafkaSecurity()),
+        ("notset", "scramsha256", KafkaSecurity()),
+        ("ssl", "plain", KafkaSecurity("SSL", ssl=SslFiles())),
+        ("plaintext", "oauthbearer", KafkaSecurity()),
+    ],
+)
+def test_an_authentication_mode_without_sasl_is_ignored_with_a_warning(
+    protocol: str, mode: str, expected: KafkaSecurity, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Azure hands authenticationMode to librdkafka as sasl.mechanisms, which it ignores unless the protocol is
+    SASL: the binding works there, unauthenticated, so it must work here too — with a warning saying so."""
+    with caplog.at_level("WARNING", logger="funchost.metadata.kafka_security"):
+        got = kafka_security(settings(protocol=protocol, authentication_mode=mode, username="u"), "Function 'orders'")
+    assert got == expected
+    warning = caplog.records[-1].getMessage()
+    assert warning.startswith("Function 'orders': authenticationMode") and "SaslSsl" in warning, warning
 
 
 def test_client_options_and_ssl_context_from_pem_files(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
         (
             "@app.generic_trigger(arg_name='m', type='carrierPigeonTrigger')\ndef f(m: str) -> None: ...\n",
             "trigger type 'carrierPigeonTrigger' (binding 'm') is not supported by funchost. Fix: use one of: "
-            "httpTrigger, kafkaTrigger, queueTrigger, rabbitMQTrigger, serviceBusTrigger, timerTrigger",
+            "httpTrigger, kafkaTrigger, queueTrigger, rabbitMQTrigger, timerTrigger",
         ),
     ],
     ids=["extra-param", "missing-param", "out-not-annotated", "unknown-trigger"],
@@ -41,7 +41,8 @@ HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
 def test_definition_errors_name_function_and_fix(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(FunctionDefinitionError) as info:
         load_app(
-            write_app(tmp_path / "app", HEADER + body, settings={"AzureWebJobsStorage": "UseDevelopmentStorage=true"})
+            write_app(tmp_path / "app", HEADER + body, settings={"AzureWebJobsStorage": "UseDevelopmentStorage=true"}),
+            strict=True,
         )
     assert str(info.value).startswith("Function 'f': ") and message in str(info.value) and "Fix:" in str(info.value)
 
@@ -64,7 +65,7 @@ def test_missing_connection_setting_names_it_and_where_to_set_it(tmp_path: Path)
         "def f(msg: func.QueueMessage) -> None: ...\n"
     )
     with pytest.raises(ConnectionSettingError) as info:
-        load_app(write_app(tmp_path / "noconn", HEADER + body, settings={}))
+        load_app(write_app(tmp_path / "noconn", HEADER + body, settings={}), strict=True)
     text = str(info.value)
     assert "Function 'f' binding 'msg' (queueTrigger) uses connection 'OrdersStorage'" in text
     assert "local.settings.json" in text

@@ -156,9 +156,9 @@ def test_annotations_the_worker_refuses(function: Callable[..., None], cardinali
 BAD_APPS = {
     "avro": ('avro_schema=\'{"type": "string"}\'', "e: func.KafkaEvent", ["'avroSchema'", "dataType binary"]),
     "security": (
-        'protocol="Plaintext", authentication_mode="Plain", username="u", password="p"',
+        'protocol="SaslSsl", authentication_mode="Plain", password="p"',
         "e: func.KafkaEvent",
-        ["Function 'f'", "needs a SASL protocol", "SaslSsl"],
+        ["Function 'f'", "needs 'username'", "%SettingName%"],
     ),
     "annotation": ("cardinality=func.Cardinality.MANY", "e: str", ["parameter 'e' is annotated str", "List"]),
 }
