@@ -23,7 +23,9 @@ from funchost.http.health import HostStatus, health_routes
 from funchost.http.keys import KeyStore
 from funchost.http.lifespan import AppLifespan
 from funchost.http.redact import install_key_redaction
+from funchost.http.regex_constraint import SlowRegexMatcher
 from funchost.http.routing import RouteSpec, RouteTable
+from funchost.http.server_limits import server_limits
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import HttpTriggerSettings
@@ -81,7 +83,8 @@ def build_http_app(
     )
     # Function requests go straight to the route table; Starlette (and its error middleware) only serves the
     # host's own paths and the 404s. That saves Starlette's routing on every function call.
-    return FunctionDispatch(starlette_app, table=table, endpoints=endpoints)
+    slow_regex = SlowRegexMatcher(server_limits(app.host_config).regex_timeout)
+    return FunctionDispatch(starlette_app, table=table, endpoints=endpoints, slow_regex=slow_regex)
 
 
 def _function_endpoint(

@@ -207,4 +207,3 @@ def wait_for(condition: Callable[[], bool], host: HostProcess) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met:\n{host.output()}")
         time.sleep(0.02)
-
