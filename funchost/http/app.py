@@ -77,13 +77,13 @@ def build_http_app(
     table = RouteTable.build(routes, prefix=app.host_config.route_prefix)
     admin = AdminApi(app, master=keys.accepted("admin", ""), status=status, manual_trigger=manual_trigger)
     install_key_redaction()  # uvicorn's access log would otherwise print ?code=<key>
+    slow_regex = SlowRegexMatcher(server_limits(app.host_config).regex_timeout)
     starlette_app = Starlette(
         routes=[*health_routes(status, metrics), *admin.routes()],
-        lifespan=_lifespan(lifespans, lifespan),
+        lifespan=_lifespan(lifespans, lifespan, closing=slow_regex.close),
     )
     # Function requests go straight to the route table; Starlette (and its error middleware) only serves the
     # host's own paths and the 404s. That saves Starlette's routing on every function call.
-    slow_regex = SlowRegexMatcher(server_limits(app.host_config).regex_timeout)
     return FunctionDispatch(starlette_app, table=table, endpoints=endpoints, slow_regex=slow_regex)
 
 
@@ -103,7 +103,7 @@ def _function_endpoint(
     )
 
 
-def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None) -> ExtraLifespan:
+def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None, closing: Callable[[], None]) -> ExtraLifespan:
     @asynccontextmanager
     async def lifespan(starlette_app: Starlette) -> AsyncIterator[None]:
         started: list[AppLifespan] = []
@@ -119,5 +119,6 @@ def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None) -> ExtraLife
         finally:
             for item in reversed(started):
                 await item.shutdown()
+            closing()
 
     return lifespan
