@@ -664,7 +664,8 @@ def protocol_overhead() -> None:
     """The per-request cost of the host's request-head limits: uvicorn's protocol with and without them."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    from funchost.http.connections import ConnectionGuard, guarded_protocol
+    from funchost.http.connection_guard import ConnectionGuard
+    from funchost.http.connections import guarded_protocol
     from funchost.http.server_limits import ServerLimits
 
     async def main() -> None:

@@ -25,7 +25,8 @@ import uvicorn
 from funchost import __version__
 from funchost.errors import StartupError
 from funchost.http.app import build_http_app
-from funchost.http.connections import ConnectionGuard, guarded_protocol
+from funchost.http.connection_guard import ConnectionGuard
+from funchost.http.connections import guarded_protocol
 from funchost.http.keys import KeyStore
 from funchost.http.open_files import raise_open_file_limit
 from funchost.http.server_limits import connection_cap, server_limits

@@ -18,14 +18,12 @@ on open connections, all enforced before the ASGI app sees a request.
 from __future__ import annotations
 
 import asyncio
-import math
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from funchost.http.connection_guard import ConnectionGuard
 from funchost.http.server_limits import ServerLimits
-
-SWEEP_SECONDS = 1.0
 
 
 def _raw_response(status: bytes, text: bytes) -> bytes:
@@ -39,51 +37,6 @@ BUSY = _raw_response(b"503 Service Unavailable", b"Too many connections")
 HEAD_TIMEOUT = _raw_response(b"408 Request Timeout", b"Request head not received in time")
 HEAD_TOO_LARGE = _raw_response(b"431 Request Header Fields Too Large", b"Request header fields too large")
 LINE_TOO_LONG = _raw_response(b"414 URI Too Long", b"Request line too long")
-
-
-class ConnectionGuard:
-    """What all connections of one server share: the limits, the open connections (oldest first) and the clock."""
-
-    def __init__(self, limits: ServerLimits, cap: int) -> None:
-        self.limits = limits
-        self.cap = cap
-        self.open: dict[GuardedProtocol, None] = {}  # insertion order = age
-        self.tick = 0
-        self.refused = {431: 0, 414: 0, 408: 0, 503: 0}  # counts, for logs and tests
-        self.evicted = 0
-        self._timeout_ticks = math.ceil(limits.headers_timeout / SWEEP_SECONDS)
-        self.abort_at = limits.max_request_line_size + limits.max_headers_total_size  # refuse a head still growing
-        self.max_header_count = limits.max_header_count
-        self.measure_above = min(limits.max_request_line_size, limits.max_headers_total_size)  # measure it exactly
-        self._timer: asyncio.TimerHandle | None = None
-
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._timer is None:
-            self._timer = loop.call_later(SWEEP_SECONDS, self._sweep, loop)
-
-    def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def admit(self, connection: GuardedProtocol) -> bool:
-        if len(self.open) >= self.cap:
-            idle = next((c for c in self.open if c.idle), None)
-            if idle is None:
-                self.refused[503] += 1
-                return False
-            del self.open[idle]
-            self.evicted += 1
-            idle.transport.close()
-        self.open[connection] = None
-        return True
-
-    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.tick += 1
-        expired = self.tick - self._timeout_ticks - 1  # a head begun at tick t had at least (now - t - 1) s
-        for connection in [c for c in self.open if 0 <= c.head_tick <= expired]:
-            connection.head_timed_out()
-        self._timer = loop.call_later(SWEEP_SECONDS, self._sweep, loop)
 
 
 _data_received = HttpToolsProtocol.data_received
