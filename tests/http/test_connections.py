@@ -146,7 +146,23 @@ def test_a_connection_that_sends_no_or_a_partial_head_is_closed_after_the_head_t
             assert read_all(silent) == b""  # closed without a word: it never started a request
             answer = read_all(slow)
         assert status(answer) == 408 and b"connection: close" in answer
+        assert status(trickle(host)) == 408  # bytes that keep coming do not extend the time a head may take
         assert status(exchange(host, request("/api/headers", []))) == 200  # a complete head in time is served
+
+
+def trickle(host: HostProcess) -> bytes:
+    """Send a head one header line every 0.2 s, never ending it, until the server answers; what it answered."""
+    with connect(host) as sock:
+        sock.sendall(b"GET /api/headers HTTP/1.1\r\nHost: x\r\n")
+        sock.settimeout(0.2)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                answer = sock.recv(65536)
+                return answer
+            except TimeoutError:
+                sock.sendall(b"X-Slow: 1\r\n")
+        raise AssertionError("the server never gave up on a head that trickles in")
 
 
 def low_open_file_limit(soft: int, hard: int) -> Callable[[], None]:
