@@ -3,6 +3,8 @@
 Measures, with wrk on loopback (fixed threads/connections/duration, pinned to its own core; servers pinned to
 another), requests/s and p50/p99 latency of:
 
+- with `--baseline-src DIR`, the same funchost app once more with funchost imported from DIR (for a before/after
+  of a change: `git archive <commit> funchost | tar -x -C DIR`);
 - funchost (`python -m funchost.cli.main start`) serving bench/apps/http_ping: an anonymous `async def` and a `def`
   function returning `func.HttpResponse("ok")` (endpoints `async` and `sync`), and an `async def` that first reads a
   query parameter and a header of its request (`reads`: funchost builds the request object on first use, as
@@ -11,6 +13,10 @@ another), requests/s and p50/p99 latency of:
   (funchost/host.py: `uvicorn.Config` defaults, no logs, no Server header, lifespan on, one worker), once with
   uvicorn's default loop (`auto`: uvloop when installed, what `uvicorn app:app` gives — and what funchost picks
   too) and once with the stdlib asyncio loop;
+
+Then abuse (`--flood` seconds, 0 to skip; `--flood-only` for just this): two senders each of a request with
+100,000 repeated headers and of one with a 64 MiB header, and `--slow-connections` slowloris clients, while
+`/healthz` is probed every 100 ms on a new connection; target: every probe answered within 100 ms.
 
 Then the start-to-ready time of a generated 10-function app (spawn → first 200 from /readyz; median of `--starts`
 starts after one discarded warm-up start) and the idle RSS (VmRSS) of the host after ready, for the 10-function app
@@ -76,6 +82,7 @@ class ServerSpec:
     argv: list[str]
     cwd: Path
     ready_path: str  # GET until 200
+    env: dict[str, str] = field(default_factory=dict)  # added to this process's environment
 
 
 @dataclass
@@ -119,6 +126,7 @@ def spawn(spec: ServerSpec, cpu: int, logdir: Path) -> Server:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, **spec.env},
         )
     return Server(spec, port, proc, log)
 
@@ -279,12 +287,22 @@ class Measured:
         return statistics.median(r.cpu_share for r in self.runs)
 
 
-def server_specs() -> list[ServerSpec]:
-    start = ["start", "--port", "{port}", "--host", "127.0.0.1"]
-    ping = APPS / "http_ping"
+def funchost_spec() -> ServerSpec:
+    argv = [PYTHON, "-m", "funchost.cli.main", "start", "--port", "{port}", "--host", "127.0.0.1"]
+    return ServerSpec("funchost", "funchost", argv, APPS / "http_ping", "/readyz")
+
+
+def baseline_spec(source: Path) -> ServerSpec:
+    """funchost imported from another source tree (e.g. `git archive <commit> funchost | tar -x -C DIR`)."""
+    spec = funchost_spec()
+    label = f"funchost from {source}"
+    return ServerSpec("baseline", label, spec.argv, spec.cwd, spec.ready_path, {"PYTHONPATH": str(source)})
+
+
+def server_specs(args: argparse.Namespace) -> list[ServerSpec]:
     bare = str(APPS / "http_bare_starlette.py")
     specs = [
-        ServerSpec("funchost", "funchost", [PYTHON, "-m", "funchost.cli.main", *start], ping, "/readyz"),
+        funchost_spec(),
         ServerSpec(
             "bare", "bare Starlette (uvicorn default loop)", [PYTHON, bare, "{port}", "auto"], ROOT, "/api/async"
         ),
@@ -292,6 +310,8 @@ def server_specs() -> list[ServerSpec]:
             "bare-asyncio", "bare Starlette (asyncio loop)", [PYTHON, bare, "{port}", "asyncio"], ROOT, "/api/async"
         ),
     ]
+    if args.baseline_src:
+        specs.insert(1, baseline_spec(args.baseline_src))
     return specs
 
 
@@ -300,7 +320,7 @@ def measure_throughput(args: argparse.Namespace, logdir: Path) -> tuple[list[Mea
     servers: list[Server] = []
     impl: dict[str, str] = {}
     try:
-        for spec in server_specs():
+        for spec in server_specs(args):
             server = spawn(spec, args.server_cpu, logdir)
             servers.append(server)
             wait_ready(server)
@@ -393,6 +413,166 @@ def measure_starts(args: argparse.Namespace, app: Path, count: int, logdir: Path
     return samples
 
 
+# -- abuse: oversized and slow request heads while /healthz is probed (--flood) ---------------------------------------
+
+FLOOD_TARGET_MS = 100.0
+REPEATED = b"X-Rep: abcdefghijklmnopqrstuvwxyz012345\r\n"
+
+
+def abusive_heads() -> dict[str, bytes]:
+    start = b"GET /api/reads?name=x HTTP/1.1\r\nHost: bench\r\n"
+    return {
+        "100,000 repeated headers": start + REPEATED * 100_000 + b"\r\n",
+        "one 64 MiB header": start + b"X-Big: " + b"a" * (64 * 1024 * 1024) + b"\r\n\r\n",
+    }
+
+
+async def _send_head(port: int, head: bytes) -> None:
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return
+    try:
+        writer.write(head)
+        await writer.drain()
+        await reader.read()  # until the server answers and closes (or resets)
+    except OSError:
+        pass
+    finally:
+        writer.close()
+
+
+async def _attack(port: int, seconds: float, slow_connections: int) -> None:
+    """Each abusive head from 2 loops at once, and `slow_connections` slowloris clients, for `seconds`."""
+    stop = asyncio.Event()
+
+    async def loop_sending(head: bytes) -> None:
+        while not stop.is_set():
+            await _send_head(port, head)
+
+    async def slowloris() -> None:
+        writers = []
+        for _ in range(slow_connections):
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(b"GET /api/reads HTTP/1.1\r\nHost: bench\r\n")
+                writers.append(writer)
+        while not stop.is_set():
+            await asyncio.sleep(1.0)
+            for writer in writers:
+                if not writer.is_closing():
+                    writer.write(b"X-Slow: 1\r\n")  # a header a second, never the end of the head
+        for writer in writers:
+            writer.close()
+
+    tasks = [asyncio.create_task(loop_sending(h)) for h in abusive_heads().values() for _ in range(2)]
+    tasks.append(asyncio.create_task(slowloris()))
+    await asyncio.sleep(seconds)
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def run_attack(port: int, seconds: float, slow_connections: int) -> None:
+    asyncio.run(_attack(port, seconds, slow_connections))
+
+
+PROBE_TIMEOUT = 5.0
+
+
+async def _probe_healthz(port: int, seconds: float) -> list[float]:
+    """GET /healthz on a new connection every 100 ms for `seconds`; latencies in ms (inf: no answer in 5 s)."""
+    timeout = PROBE_TIMEOUT
+    latencies: list[float] = []
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        started = time.monotonic()
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            answer = await asyncio.wait_for(reader.read(), timeout)
+            writer.close()
+            ok = answer.startswith(b"HTTP/1.1 200")
+            latencies.append((time.monotonic() - started) * 1000 if ok else float("inf"))
+        except (OSError, TimeoutError):
+            latencies.append(float("inf"))
+        await asyncio.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
+    return latencies
+
+
+@dataclass
+class FloodResult:
+    label: str
+    latencies: list[float]
+    server_cpu_s: float
+    quiet: list[float]  # the same probes before the abuse started
+
+    def control(self) -> str:
+        answered = sorted(x for x in self.quiet if x != float("inf"))
+        if not answered:
+            return "control: no probe answered"
+        return (
+            f"{'':44}control, no abuse: p50 {statistics.median(answered):6.1f} ms, max {answered[-1]:6.1f} ms"
+            f" ({len(self.quiet)} probes, {len(self.quiet) - len(answered)} unanswered)"
+        )
+
+    def summary(self) -> str:
+        answered = sorted(x for x in self.latencies if x != float("inf"))
+        missed = len(self.latencies) - len(answered)
+        if not answered:
+            return f"{self.label:40} no /healthz answered ({missed} probes)"
+        p99 = answered[min(len(answered) - 1, int(len(answered) * 0.99))]
+        worst = float("inf") if missed else answered[-1]
+        p50 = statistics.median(answered)
+        return (
+            f"{self.label:40} /healthz p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  max {worst:7.1f} ms"
+            f"  ({len(self.latencies)} probes, {missed} unanswered)  server CPU {self.server_cpu_s:.1f} s"
+            f"  target max < {FLOOD_TARGET_MS:.0f} ms {verdict(worst < FLOOD_TARGET_MS)}{self.over_target()}"
+        )
+
+    def over_target(self) -> str:
+        over = [f"#{i} {x:.0f} ms" for i, x in enumerate(self.latencies) if x >= FLOOD_TARGET_MS]
+        return f"\n{'':44}probes over the target (#n started about n × 100 ms in): {', '.join(over)}" if over else ""
+
+
+def measure_flood(args: argparse.Namespace, spec: ServerSpec, logdir: Path) -> FloodResult:
+    import multiprocessing
+
+    server = spawn(spec, args.server_cpu, logdir)
+    try:
+        wait_ready(server)
+        quiet = asyncio.run(_probe_healthz(server.port, args.flood / 2))  # the control: same probes, no abuse
+        cpu_before = cpu_seconds(server.pid)
+        attacker = multiprocessing.get_context("spawn").Process(
+            target=run_attack, args=(server.port, args.flood, args.slow_connections)
+        )
+        attacker.start()
+        latencies = asyncio.run(_probe_healthz(server.port, args.flood))
+        attacker.join(30)
+        if attacker.is_alive():
+            attacker.kill()
+        return FloodResult(spec.label, latencies, cpu_seconds(server.pid) - cpu_before, quiet)
+    finally:
+        server.proc.kill()  # a host whose loop is stuck would not stop on SIGTERM in time
+        server.proc.wait(10)
+
+
+def run_flood(args: argparse.Namespace, logdir: Path) -> list[FloodResult]:
+    heads = ", ".join(abusive_heads())
+    print(
+        f"\nAbuse for {args.flood:g} s: {heads} (2 senders each, repeating) and {args.slow_connections} slowloris"
+        " clients (a header a second, never the end of the head); /healthz probed every 100 ms on a new"
+        " connection:",
+        flush=True,
+    )
+    specs = [funchost_spec()] + ([baseline_spec(args.baseline_src)] if args.baseline_src else [])
+    results = [measure_flood(args, spec, logdir) for spec in specs]
+    for result in results:
+        print(f"  {result.summary()}\n{result.control()}", flush=True)
+    return results
+
+
 # -- in-process profile (--profile) ----------------------------------------------------------------------------------
 
 
@@ -427,6 +607,80 @@ async def _drive(app: Any, path: str, count: int) -> float:
     if sent[-1].get("body") != b"ok":
         raise RuntimeError(f"{path}: unexpected response {sent[-2:]}")
     return elapsed / count * 1e6
+
+
+class _Transport:
+    """Just enough of an asyncio transport for uvicorn's protocol: writes are counted and dropped."""
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.closing = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 7071), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def write(self, data: bytes) -> None:
+        self.written += 1
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+
+async def _protocol_cost(protocol_class: Any, count: int) -> float:
+    """µs per keep-alive request through uvicorn's HTTP protocol (parse, ASGI task, response), app answering 'ok'."""
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    config = uvicorn.Config(app, http=protocol_class, lifespan="off", log_config=None, access_log=False)
+    config.load()
+    state = ServerState()
+    protocol = protocol_class(config=config, server_state=state, app_state={})
+    transport = _Transport()
+    protocol.connection_made(transport)
+    head = b"GET /api/async HTTP/1.1\r\nHost: 127.0.0.1:7071\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n"
+    started = time.perf_counter()
+    for _ in range(count):
+        protocol.data_received(head)
+        await asyncio.gather(*state.tasks)
+    elapsed = time.perf_counter() - started
+    protocol.connection_lost(None)
+    if transport.written < count:
+        raise RuntimeError(f"{protocol_class.__name__}: {transport.written} responses for {count} requests")
+    return elapsed / count * 1e6
+
+
+def protocol_overhead() -> None:
+    """The per-request cost of the host's request-head limits: uvicorn's protocol with and without them."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from funchost.http.connection_guard import ConnectionGuard
+    from funchost.http.connections import guarded_protocol
+    from funchost.http.server_limits import ServerLimits
+
+    async def main() -> None:
+        guard = ConnectionGuard(ServerLimits(), cap=1000)
+        plain, guarded = [], []
+        for _ in range(7):
+            plain.append(await _protocol_cost(HttpToolsProtocol, 10_000))
+            guarded.append(await _protocol_cost(guarded_protocol(guard), 10_000))
+        guard.stop()
+        print("\nuvicorn's HTTP protocol per keep-alive request (parse, ASGI task, response; best of 7, [median]):")
+        print(f"  httptools protocol           {min(plain):6.2f} µs ({statistics.median(plain):6.2f})")
+        print(f"  with funchost's head limits  {min(guarded):6.2f} µs ({statistics.median(guarded):6.2f})"
+              f"   extra {min(guarded) - min(plain):+5.2f} µs")  # fmt: skip
+
+    asyncio.run(main())
 
 
 def profile(args: argparse.Namespace) -> None:
@@ -464,6 +718,7 @@ def profile(args: argparse.Namespace) -> None:
         stats.sort_stats("cumulative").print_stats(r"funchost/", args.profile_top)
 
     asyncio.run(main())
+    protocol_overhead()
 
 
 # -- report ----------------------------------------------------------------------------------------------------------
@@ -532,6 +787,14 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--profile", action="store_true", help="only run the in-process request-path profile")
     parser.add_argument("--profile-top", type=int, default=30, help="cProfile entries to print with --profile")
+    parser.add_argument("--flood", type=float, default=10.0, help="seconds of abusive request heads (default 10)")
+    parser.add_argument("--slow-connections", type=int, default=200, help="slowloris clients during --flood")
+    parser.add_argument("--flood-only", action="store_true", help="only run the abuse / healthz measurement")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also run funchost imported from this source tree (PYTHONPATH), e.g. the commit before a change",
+    )
     args = parser.parse_args()
     if args.profile:
         with generated_keys_removed(APPS / "http_ping"):
@@ -548,13 +811,17 @@ def main() -> int:
         tempfile.TemporaryDirectory(prefix="funchost-bench-") as tmp,
         generated_keys_removed(APPS / "http_ping", APPS / "http_one"),
     ):
+        if args.flood_only:
+            run_flood(args, Path(tmp))
+            return 0
         return run(args, Path(tmp))
 
 
 def run_budget(args: argparse.Namespace) -> int:
     """Seconds after which the whole run is stopped (SIGALRM), whatever happens: twice what it should take."""
-    wrk_runs = len(server_specs()) * len(ENDPOINTS) * (args.warmup + args.repeats * args.duration)
-    return 2 * (wrk_runs + 5 * (args.starts + 4)) + 120
+    wrk_runs = len(server_specs(args)) * len(ENDPOINTS) * (args.warmup + args.repeats * args.duration)
+    floods = (1 + bool(args.baseline_src)) * (1.5 * args.flood + 45)
+    return int(2 * (wrk_runs + 5 * (args.starts + 4) + floods)) + 120
 
 
 def run(args: argparse.Namespace, tmp: Path) -> int:
@@ -585,6 +852,8 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     ratios: dict[str, float] = {}
     comparisons = [("funchost", "bare", "funchost / bare Starlette (uvicorn default loop)")]
     comparisons.append(("funchost", "bare-asyncio", "funchost / bare Starlette (same asyncio loop)"))
+    if args.baseline_src:
+        comparisons.append(("funchost", "baseline", "funchost / funchost from --baseline-src"))
     for left, right, text in comparisons:
         for endpoint in ENDPOINTS:
             mine, theirs = by_key[(left, endpoint)], by_key[(right, endpoint)]
@@ -596,6 +865,8 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
                 f"  {text:50} {endpoint:5} {ratio:5.2f}×  {verdict(ratio >= THROUGHPUT_TARGET)}"
                 f"   (CPU/request: {cpu_ratio:4.2f}×)"
             )
+
+    flood = run_flood(args, tmp) if args.flood > 0 else []
 
     print("\nStart-to-ready and idle RSS (funchost start → GET /readyz 200; VmRSS 0.5 s after ready):", flush=True)
     ten = tmp / "ten"
@@ -637,6 +908,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
                 for m in measured
             ],
             "ratios": ratios,
+            "flood": [
+                {"server": f.label, "healthz_ms": f.latencies, "quiet_ms": f.quiet, "server_cpu_s": f.server_cpu_s}
+                for f in flood
+            ],
             "ready_s": {"ten": [s.ready_s for s in ten_samples], "one": [s.ready_s for s in one_samples]},
             "rss_mb": {"ten": [s.rss_mb for s in ten_samples], "one": [s.rss_mb for s in one_samples]},
         }

@@ -30,8 +30,12 @@ from funchost import __version__
 from funchost.errors import StartupError
 from funchost.function_checks import check_functions
 from funchost.http.app import build_http_app
+from funchost.http.connection_guard import ConnectionGuard
+from funchost.http.connections import guarded_protocol
 from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
+from funchost.http.open_files import raise_open_file_limit
+from funchost.http.server_limits import connection_cap, server_limits
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.host_identity import host_id
@@ -134,6 +138,7 @@ class Host:
                 host_id=hid,
             )
             self.listeners[spec.name] = cls(context)
+        self.limits = server_limits(app.host_config)
         self.keys = KeyStore.load(app.script_root, [f.spec.name for f in app.functions if f.spec.is_http])
         _register_log_secrets(self.keys)
         self.http_app = build_http_app(
@@ -163,8 +168,13 @@ class Host:
 
     async def serve(self, sock: socket.socket | None = None) -> int:
         sock = sock or bind_socket(self.address, self.port)
+        descriptors = raise_open_file_limit()
+        self.connections = ConnectionGuard(self.limits, connection_cap(self.limits, descriptors))
+        cap = self.connections.cap
+        logger.debug("HTTP limits: %s; at most %d connections (open-file limit %d)", self.limits, cap, descriptors)
         config = uvicorn.Config(
             self.http_app,
+            http=guarded_protocol(self.connections),  # request-head limits, head timeout, connection cap
             log_config=None,
             access_log=False,
             lifespan="on",
@@ -189,6 +199,7 @@ class Host:
             stop_task.cancel()
         finally:
             await self._shutdown(server, http_task)
+            self.connections.stop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
         if http_task.done() and not http_task.cancelled() and http_task.exception() is not None:

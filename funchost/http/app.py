@@ -24,7 +24,9 @@ from funchost.http.health import HostStatus, health_routes
 from funchost.http.keys import KeyStore
 from funchost.http.lifespan import AppLifespan
 from funchost.http.redact import install_key_redaction
+from funchost.http.regex_constraint import SlowRegexMatcher
 from funchost.http.routing import RouteSpec, RouteTable
+from funchost.http.server_limits import server_limits
 from funchost.http.streams import stream_endpoint
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.app_loader import LoadedApp
@@ -79,13 +81,14 @@ def build_http_app(
     table = RouteTable.build(routes, prefix=app.host_config.route_prefix)
     admin = AdminApi(app, master=keys.accepted("admin", ""), status=status, manual_trigger=manual_trigger)
     install_key_redaction()  # uvicorn's access log would otherwise print ?code=<key>
+    slow_regex = SlowRegexMatcher(server_limits(app.host_config).regex_timeout)
     starlette_app = Starlette(
         routes=[*health_routes(status, metrics, master=keys.accepted("admin", ""), errors=app.errors), *admin.routes()],
-        lifespan=_lifespan(lifespans, lifespan),
+        lifespan=_lifespan(lifespans, lifespan, closing=slow_regex.close),
     )
     # Function requests go straight to the route table; Starlette (and its error middleware) only serves the
     # host's own paths and the 404s. That saves Starlette's routing on every function call.
-    return FunctionDispatch(starlette_app, table=table, endpoints=endpoints)
+    return FunctionDispatch(starlette_app, table=table, endpoints=endpoints, slow_regex=slow_regex)
 
 
 def _function_endpoint(
@@ -110,7 +113,7 @@ def _invoker(indexed: IndexedFunction, invokers: Mapping[str, FunctionInvoker]) 
     return invoker
 
 
-def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None) -> ExtraLifespan:
+def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None, closing: Callable[[], None]) -> ExtraLifespan:
     @asynccontextmanager
     async def lifespan(starlette_app: Starlette) -> AsyncIterator[None]:
         started: list[AppLifespan] = []
@@ -126,5 +129,6 @@ def _lifespan(apps: list[AppLifespan], extra: ExtraLifespan | None) -> ExtraLife
         finally:
             for item in reversed(started):
                 await item.shutdown()
+            closing()
 
     return lifespan

@@ -2,6 +2,7 @@
 
 `make_constraint(name, args)` builds a `Constraint` from a template's constraint text; `CONSTRAINTS` is the table of
 supported names. Checks run on the URL-decoded segment value; each is compiled once, when the route table is built.
+A `regex` check is bounded in time (funchost/http/regex_constraint.py): it may raise `SlowMatch` out of matching.
 Where .NET parsing is looser than a regex can say (culture-specific dates, `∞`), the invariant-culture forms are
 accepted and documented in docs/http.md.
 """
@@ -13,6 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+
+import regex
+
+from funchost.http.regex_constraint import BoundedRegex
 
 Check = Callable[[str], bool]
 
@@ -146,10 +151,9 @@ def _max_length(args: tuple[str, ...]) -> Check:
 def _regex(args: tuple[str, ...]) -> Check:
     _arity(args, 1)
     try:
-        pattern = re.compile(args[0], re.IGNORECASE)  # ASP.NET: CultureInvariant | IgnoreCase, not anchored
-    except re.error as exc:
+        return BoundedRegex(args[0])  # ASP.NET: CultureInvariant | IgnoreCase, not anchored; bounded in time
+    except regex.error as exc:
         raise ValueError(f"'{args[0]}' is not a valid regular expression ({exc})") from None
-    return lambda value: pattern.search(value) is not None
 
 
 def _is_file(value: str) -> bool:

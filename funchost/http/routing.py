@@ -15,6 +15,8 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from funchost.errors import ConfigurationError, FunctionDefinitionError
+from funchost.http.regex_constraint import match_in_place
+from funchost.http.server_limits import DEFAULT_REGEX_TIMEOUT
 from funchost.http.template_parser import parse_template
 from funchost.http.templates import Parameter, RouteTemplate, Segment
 
@@ -75,8 +77,12 @@ class RouteTable:
         return cls(entries, prefix)
 
     def match(self, raw_path: str, method: str) -> RouteMatch:
+        """The route for a path, for callers off the event loop: a regex check that needs longer than its inline
+        budget is decided in place (the host's dispatch decides it off the loop instead)."""
         found = self.match_literal(raw_path, method)
-        return self.match_templates(raw_path, method) if found is None else found
+        if found is not None:
+            return found
+        return match_in_place(lambda: self.match_templates(raw_path, method), DEFAULT_REGEX_TIMEOUT)
 
     def match_templates(self, raw_path: str, method: str) -> RouteMatch:
         """`match()` by walking the templates in precedence order, for a path `match_literal` did not answer."""

@@ -74,6 +74,20 @@ def test_repeated_headers_are_joined_with_commas_and_empty_ones_dropped() -> Non
     assert headers == {"accept": "text/html,application/json"}
 
 
+def test_several_repeated_names_keep_their_order_and_single_ones_stay_as_sent() -> None:
+    sent = [(b"a", b"1"), (b"b", b"x"), (b"A", b"2"), (b"c", b"only"), (b"b", b"y"), (b"a", b"3"), (b"b", b"")]
+    assert request_headers(scope(headers=sent)) == {"a": "1,2,3", "b": "x,y", "c": "only"}
+
+
+@pytest.mark.timeout(30)  # a hang guard, not a speed check: the old one-by-one join took ~50 s of CPU for this
+def test_a_header_repeated_100000_times_is_joined_whole() -> None:
+    value = b"abcdefghijklmnopqrstuvwxyz012345"
+    headers = request_headers(scope(headers=[(b"x-rep", value)] * 100_000 + [(b"host", b"h")]))
+    joined = headers["x-rep"]
+    assert len(joined) == 100_000 * len(value) + 99_999
+    assert joined.split(",") == [value.decode()] * 100_000 and headers["host"] == "h"
+
+
 def test_query_parameters_join_repeats_merge_case_and_drop_empty_values() -> None:
     assert query_params(b"tag=a&tag=b&Tag=c&empty=&plain") == {"tag": "a,b,c"}
     assert query_params(b"") == {}

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -34,6 +34,7 @@ class HostProcess:
         env: Mapping[str, str] | None = None,
         args: Sequence[str] = (),
         port: int | None = None,
+        preexec_fn: Callable[[], None] | None = None,  # run in the child before exec (e.g. setrlimit)
     ) -> None:
         self.script_root = script_root
         self.port = port or free_port()
@@ -58,6 +59,7 @@ class HostProcess:
             env=full_env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,
         )
 
     def output(self) -> str:
