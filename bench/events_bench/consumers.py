@@ -26,7 +26,7 @@ from bench.events_bench.settings import (
 
 
 async def worker_raw_queue(name: str, n: int, group: str) -> dict[str, float]:
-    """QueueListener's loop with the same SDK client funchost builds (funchost/triggers/queue_polling.py)."""
+    """QueueListener's loop with the same SDK client funchost builds (funchost/triggers/queue/polling.py)."""
     from azure.storage.queue.aio import QueueServiceClient
 
     service = QueueServiceClient.from_connection_string(
@@ -100,7 +100,7 @@ async def worker_raw_rabbitmq(name: str, n: int, group: str) -> dict[str, float]
 
 
 async def worker_raw_kafka(name: str, n: int, group: str) -> dict[str, float]:
-    """A consumer-group member with funchost's consumer options (funchost/triggers/kafka_config.py); one commit
+    """A consumer-group member with funchost's consumer options (funchost/triggers/kafka/config.py); one commit
     after each poll's records are processed."""
     from aiokafka import AIOKafkaConsumer
 

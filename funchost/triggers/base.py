@@ -20,10 +20,10 @@ from funchost.metrics import HostMetrics
 
 # Binding type (canonical spelling) → "module:Class" of its listener. Alphabetical. HTTP is served by funchost.http.
 LISTENERS: dict[str, str] = {
-    "kafkaTrigger": "funchost.triggers.kafka:KafkaListener",
-    "queueTrigger": "funchost.triggers.queue:QueueListener",
-    "rabbitMQTrigger": "funchost.triggers.rabbitmq:RabbitMQListener",
-    "timerTrigger": "funchost.triggers.timer:TimerListener",
+    "kafkaTrigger": "funchost.triggers.kafka.listener:KafkaListener",
+    "queueTrigger": "funchost.triggers.queue.listener:QueueListener",
+    "rabbitMQTrigger": "funchost.triggers.rabbitmq.listener:RabbitMQListener",
+    "timerTrigger": "funchost.triggers.timer.listener:TimerListener",
 }
 
 

@@ -1,6 +1,7 @@
 """The `kafka` output binding: value → records (pure), and real sends to the Kafka-protocol broker — one shared
 producer per brokers+security, acknowledged before send() returns, a clear error and a fresh producer after a
-failure. Records are read back with a group-less consumer (no end offsets: see tests/triggers/test_kafka.py)."""
+failure. Records are read back with a group-less consumer (no end offsets: see
+tests/triggers/kafka/test_listener.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.outputs.kafka import KafkaOutput, OutRecord, _Shared, records_for
 from tests.support.hostproc import free_port
-from tests.triggers.test_kafka import start_tansu
+from tests.triggers.kafka.test_listener import start_tansu
 
 ENVELOPE = {"Offset": 364, "Partition": 0, "Topic": "x", "Timestamp": "2022-04-09T03:20:06.591Z"}
 

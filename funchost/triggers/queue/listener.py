@@ -25,10 +25,10 @@ from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.extension_options import QueuesOptions
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
-from funchost.triggers.queue_lease import MessageLease
-from funchost.triggers.queue_polling import PollingBackoff, connection_string, lease_seconds, service_client
-from funchost.triggers.queue_processor import QueueProcessor, poison_queue_name
-from funchost.triggers.queue_reader import QueueReader
+from funchost.triggers.queue.lease import MessageLease
+from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds, service_client
+from funchost.triggers.queue.processor import QueueProcessor, poison_queue_name
+from funchost.triggers.queue.reader import QueueReader
 
 logger = logging.getLogger("funchost.queue")
 

@@ -36,7 +36,7 @@ from aiokafka.structs import TopicPartition
 from funchost.bindings.kafka import dotnet_timestamp, envelope, kafka_event, kafka_events, trigger_value
 from funchost.errors import ConfigurationError, FunctionDefinitionError
 from funchost.metadata.extension_options import KafkaOptions
-from funchost.triggers.kafka_partition import Action, settle_action
+from funchost.triggers.kafka.partition import Action, settle_action
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port, run_cli
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError, ServiceRequestError
 from azure.storage.blob.aio import BlobServiceClient
 
-from funchost.triggers.singleton import HOSTS_CONTAINER
+from funchost.triggers.timer.singleton import HOSTS_CONTAINER
 
 logger = logging.getLogger("funchost.timer")
 

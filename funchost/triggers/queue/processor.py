@@ -23,8 +23,8 @@ from azure.storage.queue.aio import QueueClient
 
 from funchost.bindings.queue import QUEUE_WATCHER, MessageDecodingError, decode_body
 from funchost.metadata.extension_options import QueuesOptions
-from funchost.triggers.queue_lease import MessageLease
-from funchost.triggers.queue_polling import describe, is_lost_message, is_queue_missing
+from funchost.triggers.queue.lease import MessageLease
+from funchost.triggers.queue.polling import describe, is_lost_message, is_queue_missing
 
 Invoke = Callable[[QueueMessage, bytes], Awaitable[bool]]  # run the function; True if it succeeded
 

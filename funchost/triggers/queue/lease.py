@@ -14,7 +14,7 @@ from azure.core.exceptions import AzureError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from funchost.triggers.queue_polling import describe, is_lost_message, renewal_intervals
+from funchost.triggers.queue.polling import describe, is_lost_message, renewal_intervals
 
 logger = logging.getLogger("funchost.queue")
 

@@ -32,9 +32,9 @@ from aiokafka.structs import TopicPartition
 from funchost.errors import InvocationError
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
-from funchost.triggers.kafka_commit import OffsetCommitter
-from funchost.triggers.kafka_config import KafkaTriggerConfig
-from funchost.triggers.kafka_partition import PartitionWorker, Records
+from funchost.triggers.kafka.commit import OffsetCommitter
+from funchost.triggers.kafka.config import KafkaTriggerConfig
+from funchost.triggers.kafka.partition import PartitionWorker, Records
 
 logger = logging.getLogger("funchost.kafka")
 MAX_PARTITIONS_IN_FLIGHT = 1024  # one invocation per assigned partition at a time; this only caps the total

@@ -1,6 +1,6 @@
 """RabbitMQ trigger (`rabbitMQTrigger`, also spelled `rabbitMqTrigger`): consume a queue with aio-pika, one
-invocation per message, settled only after the outcome is known (`rabbitmq_delivery.py` has the retry rule,
-`rabbitmq_connection.py` the session: QoS prefetchCount, passive queue check, consumer).
+invocation per message, settled only after the outcome is known (`delivery.py` has the retry rule,
+`connection.py` the session: QoS prefetchCount, passive queue check, consumer).
 
 Like the Functions host with any listener that fails to start (azure-webjobs-sdk Listeners/FunctionListener.cs),
 a missing queue or an unreachable broker is logged and retried in the background; a lost connection is
@@ -25,8 +25,8 @@ from funchost.metadata.broker_settings import RabbitMQSettings
 from funchost.metadata.extension_options import RabbitMQOptions
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
-from funchost.triggers.rabbitmq_connection import Session, explain, open_session, queue_missing
-from funchost.triggers.rabbitmq_delivery import Delivery
+from funchost.triggers.rabbitmq.connection import Session, explain, open_session, queue_missing
+from funchost.triggers.rabbitmq.delivery import Delivery
 
 logger = logging.getLogger("funchost.rabbitmq")
 RETRY_DELAYS = (1.0, 2.0, 4.0, 5.0)  # then every 5 s, RabbitMQ.Client's default NetworkRecoveryInterval

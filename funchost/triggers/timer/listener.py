@@ -21,9 +21,9 @@ from funchost.metadata.binding_settings import TimerTriggerSettings
 from funchost.metadata.connections import storage_connection
 from funchost.metadata.spec import lookup
 from funchost.triggers.base import ListenerContext
-from funchost.triggers.ncrontab import parse_schedule, schedule_timezone
-from funchost.triggers.schedule_monitor import ScheduleMonitor, ScheduleStatus
-from funchost.triggers.singleton import ListenerLock, SingletonOptions
+from funchost.triggers.timer.ncrontab import parse_schedule, schedule_timezone
+from funchost.triggers.timer.schedule_monitor import ScheduleMonitor, ScheduleStatus
+from funchost.triggers.timer.singleton import ListenerLock, SingletonOptions
 
 logger = logging.getLogger("funchost.timer")
 MAX_SLEEP = 30.0  # re-read the wall clock at least this often (clock changes, suspend)

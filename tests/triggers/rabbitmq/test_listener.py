@@ -28,8 +28,8 @@ from funchost.metadata.app_loader import LoadedApp, load_app
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.triggers.base import ListenerContext
-from funchost.triggers.rabbitmq import RabbitMQListener
-from funchost.triggers.rabbitmq_delivery import REQUEUE_COUNT_HEADER
+from funchost.triggers.rabbitmq.delivery import REQUEUE_COUNT_HEADER
+from funchost.triggers.rabbitmq.listener import RabbitMQListener
 from tests.support.apps import write_app
 from tests.support.hostproc import REPO, HostProcess, free_port, run_cli
 from tests.support.waiting import until

@@ -29,9 +29,9 @@ from funchost.metadata.app_loader import load_app
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.triggers.base import ListenerContext
-from funchost.triggers.queue import QueueListener
-from funchost.triggers.queue_polling import PollingBackoff, lease_seconds
-from funchost.triggers.queue_processor import poison_queue_name
+from funchost.triggers.queue.listener import QueueListener
+from funchost.triggers.queue.polling import PollingBackoff, lease_seconds
+from funchost.triggers.queue.processor import poison_queue_name
 from tests.services_support import ROOT, azurite_connection_string
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port

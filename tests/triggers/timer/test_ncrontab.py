@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from funchost.errors import ScheduleError
-from funchost.triggers.ncrontab import (
+from funchost.triggers.timer.ncrontab import (
     FORMAT_HINT,
     CronSchedule,
     IntervalSchedule,
