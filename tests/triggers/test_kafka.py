@@ -550,6 +550,46 @@ def test_kill_9_mid_stream_then_restart_processes_every_event(kafka: str, tmp_pa
 
 
 @needs_kafka
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="found by this test: after the restart the trigger rejoins the group and is assigned the partition, but "
+    "never processes the events produced afterwards (a plain aiokafka consumer resets to earliest and reads them)",
+)
+def test_a_broker_restart_mid_stream_is_survived_and_the_events_after_it_are_all_processed(
+    tmp_path: Path, unique_name: str
+) -> None:
+    """A private tansu on a free port (the shared broker is never touched) is restarted under a running host.
+    tansu 0.6 keeps its log in memory here (its persistent engines are Postgres and S3, neither set up on this
+    machine), so the restarted broker is empty: topics, records and committed offsets die with it. What the host
+    must show: it keeps running, reconnects on its own, and although its position is past the new log's end it
+    resets to the earliest offset (auto.offset.reset earliest) and processes every event produced after the restart."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "release").touch()
+    with PrivateTansu() as broker:
+        run(_create_topics(broker.bootstrap, {unique_name: 1}))
+        before = [f"b{i}" for i in range(100)]
+        run(_produce(broker.bootstrap, unique_name, before))
+        env = {"Topic": unique_name, "Group": unique_name, "KafkaBrokerList": broker.bootstrap}
+        env |= {"RECORD_DIR": str(records), "SLEEP": "0.1"}
+        write_app(tmp_path / "app", SLOW_APP, host_json=host_json(), settings={})
+        with HostProcess(tmp_path / "app", env=env) as host:
+            host.wait_ready(60)
+            wait_until(lambda: len(lines(records / "slow.jsonl")) >= 10, "events before the restart", host=host)
+            assert len(lines(records / "slow.jsonl")) < len(before), "the restart must interrupt the stream"
+            broker.restart()
+            run(_create_topics(broker.bootstrap, {unique_name: 1}))
+            after = [f"a{i}" for i in range(5)]  # fewer than the host had consumed: its old offset is out of range
+            run(_produce(broker.bootstrap, unique_name, after))
+            done = lambda: set(after) <= {r["id"] for r in lines(records / "slow.jsonl")}  # noqa: E731
+            wait_until(done, "every event produced after the restart", timeout=40, host=host)
+            host.wait_ready(60)
+            assert host.proc.poll() is None
+            assert host.terminate() == 0
+
+
+@needs_kafka
 def test_rebalance_finishes_and_commits_in_flight_work_before_handing_partitions_over(
     kafka: str, tmp_path: Path, unique_name: str
 ) -> None:
