@@ -307,8 +307,9 @@ def poison(event: func.KafkaEvent) -> None:
 @app.kafka_trigger(arg_name="event", topic="%GatedTopic%", broker_list="KafkaBrokerList", consumer_group="%Group%-g")
 def gated(event: func.KafkaEvent) -> None:
     record("gated-started", id=value(event))
+    release = os.path.join(RECORDS, f"release-{value(event)}")  # one gate per event: tests run in any order
     deadline = time.monotonic() + 60
-    while not os.path.exists(os.path.join(RECORDS, "release")) and time.monotonic() < deadline:
+    while not os.path.exists(release) and time.monotonic() < deadline:
         time.sleep(0.02)
     record("gated", id=value(event))
 """
@@ -425,29 +426,32 @@ def test_poison_event_is_redelivered_max_retries_times_then_force_committed(trig
 @needs_kafka
 def test_offset_is_committed_only_after_the_invocation_succeeded(trigger_host: TriggerHost) -> None:
     th = trigger_host
-    group, topic = f"{th.group}-g", th.topics["Gated"]
-    run(_produce(th.bootstrap, topic, ["g1"], partition=0))
-    wait_until(lambda: lines(th.records / "gated-started.jsonl"), "the invocation to start", host=th.host)
+    group, topic = f"{th.group}-g", th.topics["Gated"]  # the only test that produces to this topic
+    event = f"g-{uuid.uuid4().hex[:8]}"
+    run(_produce(th.bootstrap, topic, [event], partition=0))
+    started = lambda: {"id": event} in lines(th.records / "gated-started.jsonl")  # noqa: E731
+    wait_until(started, "the invocation to start", host=th.host)
     assert committed(th.bootstrap, group, topic) == {0: None}, "nothing committed while the function runs"
     metrics = httpx.get(f"{th.host.base_url}/metrics", timeout=5).text
     assert 'funchost_invocations_in_flight{function="gated"} 1.0' in metrics
-    (th.records / "release").touch()
+    (th.records / f"release-{event}").touch()
     wait_until(lambda: committed(th.bootstrap, group, topic) == {0: 1}, "the commit after success")
-    assert [r["id"] for r in lines(th.records / "gated.jsonl")].count("g1") == 1
+    assert [r["id"] for r in lines(th.records / "gated.jsonl")].count(event) == 1
 
 
 @needs_kafka
 def test_admin_api_runs_the_function_with_the_payload_as_the_event_value(trigger_host: TriggerHost) -> None:
     th = trigger_host
-    (th.records / "release").touch()
+    payload = f"manual-{uuid.uuid4().hex[:8]}"
+    (th.records / f"release-{payload}").touch()
     response = httpx.post(
         f"{th.host.base_url}/admin/functions/gated",
-        json={"input": "manual-run"},
+        json={"input": payload},
         headers={"x-functions-key": MASTER_KEY},
         timeout=5,
     )
     assert response.status_code == 202, response.text
-    wait_until(lambda: {"id": "manual-run"} in lines(th.records / "gated.jsonl"), "the manual run", host=th.host)
+    wait_until(lambda: {"id": payload} in lines(th.records / "gated.jsonl"), "the manual run", host=th.host)
 
 
 FAILING_APP = (
