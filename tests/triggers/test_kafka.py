@@ -558,7 +558,7 @@ def test_kill_9_mid_stream_then_restart_processes_every_event(kafka: str, tmp_pa
     strict=True,
     raises=AssertionError,
     reason="found by this test: after the restart the trigger rejoins and is assigned the partition, then commits its "
-    "pre-restart position (offset 61) to the restarted broker, whose new log ends at 5, and never processes the "
+    "pre-restart position (61 in one run) to the restarted broker, whose new log ends at 5, and never processes the "
     "events produced afterwards (a plain aiokafka consumer resets to earliest and reads them)",
 )
 def test_a_broker_restart_mid_stream_is_survived_and_the_events_after_it_are_all_processed(
