@@ -117,6 +117,8 @@ def _collect_what_the_test_left(request: pytest.FixtureRequest) -> Iterator[None
     if SERVICE_FIXTURES.isdisjoint(request.fixturenames):
         return
     sys.last_type = sys.last_value = sys.last_traceback = None
+    if hasattr(sys, "last_exc"):  # Python 3.12+
+        sys.last_exc = None
     gc.collect()
 
 
