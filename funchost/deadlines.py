@@ -11,13 +11,17 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 TICK = 0.25
 
 
 class Deadlines:
-    def __init__(self) -> None:
+    """`clock` and `tick` are the monotonic clock deadlines are measured on and the watchdog's period."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, tick: float = TICK) -> None:
+        self._clock, self._tick = clock, tick
         self._entries: dict[int, tuple[float, asyncio.Task[Any]]] = {}
         self.expired: set[int] = set()
         self._watchdog: asyncio.Task[None] | None = None
@@ -30,7 +34,7 @@ class Deadlines:
             assert task is not None, "invocations run inside a task"
         self._next_key += 1
         key = self._next_key
-        self._entries[key] = (time.monotonic() + (timeout or 0.0), task)
+        self._entries[key] = (self._clock() + (timeout or 0.0), task)
         if self._watchdog is None or self._watchdog.done():
             self._watchdog = task.get_loop().create_task(self._watch(), name="funchost-deadlines")
         return key
@@ -48,10 +52,10 @@ class Deadlines:
         # unregistered before this task's first step, and a watchdog that checked first would end at once and be
         # re-created by the next request — a task per request. This one lives at least a tick.
         while True:
-            await asyncio.sleep(TICK)
+            await asyncio.sleep(self._tick)
             if not self._entries:
                 return  # idle for a tick; the next register() starts a new watchdog
-            now = time.monotonic()
+            now = self._clock()
             for key, (deadline, task) in list(self._entries.items()):
                 if now >= deadline and key not in self.expired:
                     self.expired.add(key)

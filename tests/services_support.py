@@ -1,7 +1,8 @@
 """Real brokers for tests: start them with the project's scripts/services/<name> and connect to them.
 
 Each script installs its service under .services/ if missing, reuses an instance already answering on its
-port, and exits 0 once the service is ready; ports follow the same environment variables as the scripts.
+port, and exits 0 once the service is ready; ports follow the same environment variables as the scripts
+(AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT, RABBITMQ_AMQP_PORT, RABBITMQ_MGMT_PORT, KAFKA_PORT).
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from pathlib import Path
 __all__ = [
     "AZURITE_ACCOUNT_KEY",
     "AZURITE_ACCOUNT_NAME",
+    "AZURITE_BLOB_PORT",
     "AZURITE_CONNECTION_STRING",
+    "AZURITE_QUEUE_PORT",
     "KAFKA_BOOTSTRAP",
+    "KAFKA_PORT",
+    "RABBITMQ_AMQP_PORT",
+    "RABBITMQ_MGMT_PORT",
     "RABBITMQ_URL",
     "SERVICES",
     "azurite_connection_string",
@@ -44,11 +50,14 @@ def azurite_connection_string(blob_port: int = 10000, queue_port: int = 10001) -
     )
 
 
-AZURITE_CONNECTION_STRING = azurite_connection_string(
-    _port("AZURITE_BLOB_PORT", 10000), _port("AZURITE_QUEUE_PORT", 10001)
-)
-RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:{_port('RABBITMQ_AMQP_PORT', 5672)}/"
-KAFKA_BOOTSTRAP = f"127.0.0.1:{_port('KAFKA_PORT', 19092)}"
+AZURITE_BLOB_PORT = _port("AZURITE_BLOB_PORT", 10000)
+AZURITE_QUEUE_PORT = _port("AZURITE_QUEUE_PORT", 10001)
+AZURITE_CONNECTION_STRING = azurite_connection_string(AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT)
+RABBITMQ_AMQP_PORT = _port("RABBITMQ_AMQP_PORT", 5672)
+RABBITMQ_MGMT_PORT = _port("RABBITMQ_MGMT_PORT", 15672)
+RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:{RABBITMQ_AMQP_PORT}/"
+KAFKA_PORT = _port("KAFKA_PORT", 19092)
+KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 
 
 def ensure_service(name: str) -> None:

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from funchost.deadlines import Deadlines, _per_loop
 from funchost.errors import FunctionTimeoutError, InvocationError
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.logcontext import InvocationFilter
 from funchost.metadata.app_loader import LoadedApp, load_app
 from funchost.metrics import HostMetrics
 from tests.support.apps import write_app
+from tests.support.clock import ManualClock
+from tests.support.waiting import until
 
 APP = """
 import asyncio, threading, time, logging
@@ -46,8 +49,8 @@ async def slow(req: func.HttpRequest) -> func.HttpResponse:
 
 @app.route(route="busy-then-wait")
 async def busy_then_wait(req: func.HttpRequest) -> func.HttpResponse:
-    time.sleep(0.7)  # work before the first await still counts towards functionTimeout (1 s)
-    await asyncio.sleep(0.9)
+    time.sleep(1.05)  # work before the first await: already past functionTimeout (1 s) when it first waits
+    await asyncio.sleep(3)
     return func.HttpResponse("in time?")
 
 gate = None
@@ -67,6 +70,14 @@ def flaky(t: func.TimerRequest, context: func.Context) -> None:
     calls.append(context.retry_context.retry_count)
     if context.retry_context.retry_count < 2:
         raise RuntimeError(f"attempt {context.retry_context.retry_count}")
+
+always_calls = []
+
+@app.schedule(schedule="0 0 * * * *", arg_name="t")
+@app.retry(strategy="fixed_delay", max_retry_count="2", delay_interval="00:00:00")
+def always_fails(t: func.TimerRequest, context: func.Context) -> None:
+    always_calls.append(context.retry_context.retry_count)
+    raise RuntimeError(f"attempt {context.retry_context.retry_count}")
 
 @app.schedule(schedule="0 0 * * * *", arg_name="t")
 def returns_value(t: func.TimerRequest) -> None:
@@ -115,8 +126,14 @@ async def test_timeout_is_enforced(invokers: dict[str, FunctionInvoker]) -> None
         await invokers["slow"].invoke({"req": None})
 
 
-async def test_timeout_counts_from_the_start_not_from_the_first_wait(invokers: dict[str, FunctionInvoker]) -> None:
-    # 0.7 s of work, then a 0.9 s wait: over functionTimeout (1 s) only when the deadline counts from the start.
+async def test_timeout_counts_from_the_start_not_from_the_first_wait(
+    invokers: dict[str, FunctionInvoker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.05 s of work before the first await, then a 3 s wait. The loop's watchdog runs on a frozen clock, so only a
+    deadline counted from the start (already past when the invocation first waits) can expire; one counted from the
+    first wait never would, and the function would return after its 3 s."""
+    loop = asyncio.get_running_loop()
+    monkeypatch.setitem(_per_loop, loop, Deadlines(clock=ManualClock(), tick=0.001))
     with pytest.raises(FunctionTimeoutError):
         await invokers["busy_then_wait"].invoke({"req": None})
 
@@ -127,9 +144,8 @@ async def test_a_waiting_invocation_is_in_flight_and_one_that_never_waits_is_cou
     module = __import__("function_app")
     module.gate = asyncio.Event()
     waiting = asyncio.create_task(invokers["waits"].invoke({"req": None}))
-    await asyncio.sleep(0.05)
     tracker, metrics = invokers["waits"]._in_flight, invokers["waits"]._metrics
-    assert tracker.count == 1
+    await until(lambda: tracker.count == 1, what="the invocation to wait on its gate")
     assert 'funchost_invocations_in_flight{function="waits"} 1.0' in metrics.render().decode()
     await invokers["async_fn"].invoke({"req": None})  # finishes in its first step, never waits
     module.gate.set()
@@ -159,9 +175,20 @@ async def test_retry_policy_retries_then_succeeds(invokers: dict[str, FunctionIn
 
 
 async def test_retry_policy_gives_up_after_max(invokers: dict[str, FunctionInvoker]) -> None:
+    always = invokers["always_fails"]
+    with pytest.raises(InvocationError, match="attempt 2"):  # the last try's error
+        await always.invoke_with_retries(lambda: {"t": None}, always.spec.retry)
+    assert __import__("function_app").always_calls == [0, 1, 2]  # the first try and maxRetryCount (2) retries
+    text = always._metrics.render().decode()
+    assert 'funchost_retries_total{function="always_fails"} 2.0' in text
+    assert 'funchost_invocations_total{function="always_fails",outcome="failure"} 3.0' in text
+
+
+async def test_without_a_retry_policy_a_failure_is_not_retried(invokers: dict[str, FunctionInvoker]) -> None:
     boom = invokers["boom"]
     with pytest.raises(InvocationError):
         await boom.invoke_with_retries(lambda: {"req": None}, None)
+    assert 'funchost_invocations_total{function="boom",outcome="failure"} 1.0' in boom._metrics.render().decode()
 
 
 async def test_return_value_without_return_binding_is_an_error(invokers: dict[str, FunctionInvoker]) -> None:
@@ -199,6 +226,9 @@ def test_threadpool_size_setting() -> None:
 async def test_in_flight_waits_for_running_work() -> None:
     tracker = InFlight()
     tracker.enter()
-    assert not await tracker.wait_idle(0.05)
-    asyncio.get_running_loop().call_later(0.05, tracker.leave)
-    assert await tracker.wait_idle(1)
+    assert not await tracker.wait_idle(0)  # busy: gives up when its (zero) grace is over
+    waiting = asyncio.create_task(tracker.wait_idle(30))
+    await asyncio.sleep(0)
+    assert not waiting.done(), "still busy"
+    tracker.leave()
+    assert await waiting

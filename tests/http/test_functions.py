@@ -90,7 +90,9 @@ def gone(req: func.HttpRequest) -> func.HttpResponse:
 
 @app.route(route="slow")
 async def slow(req: func.HttpRequest) -> func.HttpResponse:
-    await asyncio.sleep(float(req.params.get("s", "0")))
+    await asyncio.sleep(0)  # waits, so functionTimeout watches it
+    if req.params.get("forever"):
+        await asyncio.Event().wait()  # never set: only functionTimeout ends it
     return func.HttpResponse("done")
 
 
@@ -170,7 +172,7 @@ async def test_failures_are_a_generic_500(build_app: BuildApp, caplog: pytest.Lo
 async def test_timeout_is_a_500(build_app: BuildApp) -> None:
     async with serve(build_app(APP, timeout=0.2).app) as client:
         fast = await client.get("/api/slow")
-        slow = await client.get("/api/slow", params={"s": "5"})
+        slow = await client.get("/api/slow", params={"forever": "1"})
     assert fast.status_code == 200
     assert slow.status_code == 500
 

@@ -161,16 +161,38 @@ def test_equivalent_routes_with_overlapping_methods_clash(first: RouteSpec, seco
 
 
 @pytest.mark.parametrize(
-    ("first", "second"),
+    ("first", "second", "requests"),
     [
-        (RouteSpec("a", "items/{id}", ("GET",)), RouteSpec("b", "items/{id}", ("POST",))),  # methods split
-        (RouteSpec("a", "items/{id:int}"), RouteSpec("b", "items/{id}")),  # different constraints
-        (RouteSpec("a", "items/{id}"), RouteSpec("b", "items/{id?}")),  # only one matches /items
-        (RouteSpec("a", "items/new"), RouteSpec("b", "items/{id}")),
+        (  # methods split
+            RouteSpec("a", "items/{id}", ("GET",)),
+            RouteSpec("b", "items/{id}", ("POST",)),
+            [("GET", "/api/items/7", "a"), ("POST", "/api/items/7", "b")],
+        ),
+        (  # different constraints
+            RouteSpec("a", "items/{id:int}"),
+            RouteSpec("b", "items/{id}"),
+            [("GET", "/api/items/7", "a"), ("GET", "/api/items/x", "b")],
+        ),
+        (  # only one matches /items
+            RouteSpec("a", "items/{id}"),
+            RouteSpec("b", "items/{id?}"),
+            [("GET", "/api/items/7", "a"), ("GET", "/api/items", "b")],
+        ),
+        (
+            RouteSpec("a", "items/new"),
+            RouteSpec("b", "items/{id}"),
+            [("GET", "/api/items/new", "a"), ("GET", "/api/items/7", "b")],
+        ),
     ],
 )
-def test_routes_that_can_be_told_apart_do_not_clash(first: RouteSpec, second: RouteSpec) -> None:
-    RouteTable.build([first, second], prefix="api")
+def test_routes_that_can_be_told_apart_do_not_clash(
+    first: RouteSpec, second: RouteSpec, requests: list[tuple[str, str, str]]
+) -> None:
+    """Both build, and each request reaches the route meant for it."""
+    table = RouteTable.build([first, second], prefix="api")
+    for method, path, function in requests:
+        found = table.match(path, method).entry
+        assert found is not None and found.function == function, f"{method} {path}"
 
 
 @pytest.mark.parametrize(

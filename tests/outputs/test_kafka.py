@@ -19,7 +19,7 @@ from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.outputs.kafka import KafkaOutput, OutRecord, _Shared, records_for
 from tests.support.hostproc import free_port
-from tests.triggers.kafka.test_listener import start_tansu
+from tests.support.private_tansu import PrivateTansu
 
 ENVELOPE = {"Offset": 364, "Partition": 0, "Topic": "x", "Timestamp": "2022-04-09T03:20:06.591Z"}
 
@@ -115,13 +115,9 @@ async def test_unreachable_brokers_fail_the_invocation_then_a_new_producer_conne
             await output.send("lost?")
         message = str(caught.value)
         assert f"brokers 127.0.0.1:{port}" in message and "brokerList setting 'KafkaBrokerList'" in message
-        broker = start_tansu(port)
-        try:
+        with PrivateTansu(port):
             await create_topic(f"127.0.0.1:{port}", unique_name)
             await output.send("delivered")  # a fresh producer, now that the broker answers
             assert [r.value for r in await read(f"127.0.0.1:{port}", unique_name, 1)] == [b"delivered"]
-        finally:
-            broker.kill()
-            broker.wait(10)
     finally:
         await output.aclose()

@@ -4,11 +4,8 @@ string, and a clear error while storage is down followed by a working send once 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import subprocess
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +22,7 @@ from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.spec import BindingSpec
 from funchost.outputs import sender_class
 from funchost.outputs.queue import QueueOutput, QueueSendError
-from tests.services_support import ROOT, azurite_connection_string
-from tests.support.hostproc import free_port
+from tests.support.private_azurite import PrivateAzurite
 
 pytestmark = pytest.mark.azurite
 
@@ -146,8 +142,9 @@ def test_a_malformed_connection_string_is_a_configuration_error(tmp_path: Path) 
 
 
 async def test_storage_down_fails_the_send_clearly_then_reconnects(unique_name: str, tmp_path: Path) -> None:
-    port = free_port()
-    connection = azurite_connection_string(queue_port=port)
+    emulator = PrivateAzurite(tmp_path / "storage", kinds=("queue",))  # its port is chosen, nothing listens yet
+    port = emulator.ports["queue"]
+    connection = emulator.connection_string
     sender = QueueOutput(settings(unique_name, connection), host_config(tmp_path))
     try:
         with pytest.raises(QueueSendError) as caught:
@@ -155,36 +152,10 @@ async def test_storage_down_fails_the_send_clearly_then_reconnects(unique_name: 
         message = str(caught.value)
         assert f"http://127.0.0.1:{port}/devstoreaccount1/{unique_name}" in message
         assert "connection setting 'Storage'" in message and "Fix:" in message
-        emulator = start_azurite_queue(port)
-        try:
-            await wait_for_port(port)
+        with emulator:
             await sender.send("after restart")
             check = QueueServiceClient.from_connection_string(connection, retry_total=0)
             async with check:
                 assert await texts(check, unique_name) == [base64.b64encode(b"after restart").decode()]
-        finally:
-            emulator.kill()
-            emulator.wait(10)
     finally:
         await sender.aclose()
-
-
-def start_azurite_queue(port: int) -> subprocess.Popen[bytes]:
-    binary = ROOT / ".services" / "azurite" / "node_modules" / ".bin" / "azurite-queue"
-    flags = ["--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent"]
-    args = [str(binary), "--queueHost", "127.0.0.1", "--queuePort", str(port), *flags]
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-async def wait_for_port(port: int, within: float = 20.0) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on port {port} after {within} s"
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,14 +13,12 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.ports import free_port
+
+__all__ = ["REPO", "SAMPLES", "HostProcess", "free_port", "run_cli"]
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class HostProcess:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from funchost.triggers.gate import WorkGate
+from tests.support.waiting import until
 
 
 async def test_run_here_is_counted_and_drained_like_spawned_work() -> None:
@@ -16,15 +17,19 @@ async def test_run_here_is_counted_and_drained_like_spawned_work() -> None:
     async def work() -> None:
         await release.wait()
 
+    started = 0
+
     async def deliver() -> None:  # what aio-pika does: one task per delivery, the callback runs inside it
+        nonlocal started
+        started += 1
         await gate.acquire()
         await gate.run_here(work())
 
     tasks = [asyncio.create_task(deliver()) for _ in range(3)]
-    await asyncio.sleep(0.01)
+    await until(lambda: started == 3 and gate.in_flight == 2, what="three deliveries, two of them running")
     assert (gate.in_flight, gate.free) == (2, 0)  # the third waits for a slot
-    drain = asyncio.create_task(gate.drain(5))
-    await asyncio.sleep(0.01)
+    drain = asyncio.create_task(gate.drain(30))
+    await asyncio.sleep(0)  # the drain's first step: it must now wait for the running work
     assert not drain.done()
     release.set()
     assert await drain

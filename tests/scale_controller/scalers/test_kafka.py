@@ -8,6 +8,7 @@ encode the bug.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -162,10 +163,39 @@ def test_unusable_security_settings_are_refused_naming_the_property() -> None:
 
 
 async def test_tls_options_reach_the_connection(topic: Topic) -> None:
-    """Protocol Ssl against the test broker's plaintext listener fails the handshake: the options are applied."""
+    """Protocol Ssl against the test broker's plaintext listener fails the handshake; and on the wire, a listener on
+    a free port sees a TLS ClientHello (record type 22, version 3.x) from the Ssl scaler where the plaintext one
+    sends a Kafka request (a 4-byte length): the TLS options are applied to the connection, not just accepted."""
     settings = KafkaSettings(
         topic=topic.name, broker_list_setting="B", bootstrap_servers=topic.servers, consumer_group=topic.group,
         protocol="ssl",
+    )  # fmt: skip
+    scaler = KafkaScaler(settings=settings, rules=LagRules(10), function="f")
+    try:
+        with pytest.raises(ScalerError, match="cannot read the lag"):
+            await scaler.measure()
+    finally:
+        await scaler.aclose()
+    first = {protocol: await _first_bytes_sent(topic, protocol) for protocol in ("ssl", "plaintext")}
+    assert first["ssl"][:2] == b"\x16\x03", first
+    assert first["plaintext"][:2] == b"\x00\x00" and first["plaintext"] != first["ssl"], first
+
+
+async def _first_bytes_sent(topic: Topic, protocol: str) -> bytes:
+    """The first bytes a scaler with `protocol` writes to a listener that answers nothing and hangs up."""
+    received: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        data = await reader.read(5)
+        if not received.done():
+            received.set_result(data)
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = KafkaSettings(
+        topic=topic.name, broker_list_setting="B", bootstrap_servers=f"127.0.0.1:{port}", consumer_group=topic.group,
+        protocol=protocol,
     )  # fmt: skip
     scaler = KafkaScaler(settings=settings, rules=LagRules(10), function="f")
     try:
@@ -173,3 +203,7 @@ async def test_tls_options_reach_the_connection(topic: Topic) -> None:
             await scaler.measure()
     finally:
         await scaler.aclose()
+        server.close()
+        await server.wait_closed()
+    assert received.done(), f"the {protocol} scaler never connected"
+    return received.result()

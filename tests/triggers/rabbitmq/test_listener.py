@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -31,7 +30,8 @@ from funchost.triggers.base import ListenerContext
 from funchost.triggers.rabbitmq.delivery import REQUEUE_COUNT_HEADER
 from funchost.triggers.rabbitmq.listener import RabbitMQListener
 from tests.support.apps import write_app
-from tests.support.hostproc import REPO, HostProcess, free_port, run_cli
+from tests.support.hostproc import HostProcess, free_port, run_cli
+from tests.support.private_rabbitmq import PrivateRabbitMQ
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.rabbitmq
@@ -315,6 +315,55 @@ async def test_a_body_that_cannot_be_bound_fails_like_an_invocation_and_is_dead_
     assert "Function 'handle': the message from queue" in caplog.text and "parameter 'msg'" in caplog.text
 
 
+async def test_a_poison_message_on_a_queue_without_a_dead_letter_exchange_is_discarded_after_five_tries(
+    broker: Broker, make_listener: Any, unique_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No x-dead-letter-exchange: the fifth failure rejects the message and RabbitMQ drops it (as on Azure)."""
+    queue = await broker.declare(unique_name)
+    source = trigger_app(queue, "def handle(msg: str) -> None:", "    seen.append(msg)\n    raise ValueError('poison')")
+    listener = make_listener(source, broker.url)
+    await listener.start()
+    await broker.publish(queue, [b"bad order"], message_id="poison-2")
+    await until(lambda: len(module_of(listener)["seen"]) == 5, what="five tries")
+    await until(lambda: listener.in_flight == 0, what="the fifth settlement")
+    await listener.stop(5)  # an unsettled message would be back in the queue once the channel closes
+    assert module_of(listener)["seen"] == ["bad order"] * 5
+    assert await broker.count(queue) == 0, "rejected without requeue, not given back"
+    assert "failed 5 times" in caplog.text and "poison-2" in caplog.text
+    assert "otherwise RabbitMQ discards it" in caplog.text
+
+
+async def test_a_republish_the_broker_refuses_gives_the_original_back_and_loses_nothing(
+    broker: Broker, make_listener: Any, unique_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full queue (x-max-length 1, x-overflow reject-publish) makes the broker nack the republished copy: the
+    original is nacked with requeue instead of acked, delivered again, and the next try succeeds."""
+    queue = await broker.declare(unique_name, {"x-max-length": 1, "x-overflow": "reject-publish"})
+    prelude = "import threading\nrelease = threading.Event()"
+    body = (
+        "    seen.append(msg)\n"
+        "    if seen == ['first']:\n"
+        "        release.wait(20)\n"
+        "        raise RuntimeError('first try fails')\n"
+    )
+    host_json = {"version": "2.0", "extensions": {"rabbitMQ": {"prefetchCount": 1}}}
+    source = trigger_app(queue, "def handle(msg: str) -> None:", body, prelude=prelude)
+    listener = make_listener(source, broker.url, host_json)
+    await listener.start()
+    await broker.publish(queue, [b"first"])
+    seen = module_of(listener)["seen"]
+    await until(lambda: seen == ["first"], what="the first try")
+    await broker.publish(queue, [b"second"])  # unacked "first" does not count: the queue is now full
+    module_of(listener)["release"].set()
+    await until(lambda: len(seen) == 3, what="the given-back message and the next one")
+    await until(lambda: listener.in_flight == 0, what="settlement")
+    await listener.stop(5)
+    assert seen == ["first", "first", "second"]
+    assert await broker.count(queue) == 0
+    assert "could not settle a message of queue" in caplog.text and "RabbitMQ will deliver it again" in caplog.text
+    assert listener._ctx.metrics.retries.labels("handle").value == 0, "no copy was published"
+
+
 async def _wait_for_messages(broker: Broker, queue: str, n: int) -> list[Any]:
     taken: list[Any] = []
     deadline = time.monotonic() + 20
@@ -465,6 +514,10 @@ class E2E:
 
 @pytest.fixture
 async def e2e(broker: Broker, tmp_path: Path, unique_name: str) -> E2E:
+    return await make_e2e(broker, tmp_path, unique_name)
+
+
+async def make_e2e(broker: Broker, tmp_path: Path, unique_name: str) -> E2E:
     inq = await broker.declare(f"{unique_name}-in")
     outq = await broker.declare(f"{unique_name}-out")
     root = write_app(
@@ -532,26 +585,33 @@ async def test_kill_9_mid_stream_then_restart_processes_every_message_at_least_o
     assert set(e2e.ids("done")) == set(range(150)) and set(outputs) == set(range(150))
 
 
-async def test_a_rabbitmq_restart_mid_stream_is_survived_without_help(broker: Broker, e2e: E2E) -> None:
-    script = REPO / "scripts" / "services" / "rabbitmq"
-    await publish_ids(broker, e2e.inq, range(400))
+async def test_a_rabbitmq_restart_mid_stream_is_survived_without_help(tmp_path: Path, unique_name: str) -> None:
+    """A private node (its own name, ports and data dir: the shared broker is never stopped) is restarted under a
+    running host; durable queues and persistent messages survive on its data dir, and the host reconnects alone."""
+    node = PrivateRabbitMQ()
+    await asyncio.to_thread(node.start)
     try:
+        connection = await aio_pika.connect(node.url)
+        private = Broker(node.url, connection)
+        e2e = await make_e2e(private, tmp_path, unique_name)
+        await publish_ids(private, e2e.inq, range(400))
         with e2e.host(WORK_SECONDS="0.05") as host:
             await asyncio.to_thread(host.wait_ready)
             await until(lambda: len(e2e.ids("done")) >= 10, what="some messages processed")
-            await broker.connection.close()
-            await asyncio.to_thread(subprocess.run, ["bash", str(script), "stop"], check=True, capture_output=True)
+            await private.connection.close()
+            await asyncio.to_thread(node.stop)
             assert len(set(e2e.ids("done"))) < 400, "the broker should stop mid-stream"
             readiness = await asyncio.to_thread(_readyz, host)
             assert readiness[0] == 503 and "reconnecting" in readiness[1]
-            await asyncio.to_thread(subprocess.run, ["bash", str(script), "start"], check=True, capture_output=True)
-            broker.connection = await aio_pika.connect(broker.url)
-            outputs = await collect_outputs(broker, e2e.outq, set(range(400)), within=60)
+            await asyncio.to_thread(node.start)
+            private.connection = await aio_pika.connect(node.url)
+            outputs = await collect_outputs(private, e2e.outq, set(range(400)), within=60)
             await asyncio.to_thread(host.wait_ready)
             log = host.output()
             assert await asyncio.to_thread(host.terminate) == 0
+        await private.connection.close()
     finally:
-        await asyncio.to_thread(subprocess.run, ["bash", str(script), "start"], check=True, capture_output=True)
+        await asyncio.to_thread(node.close)
     assert set(outputs) == set(range(400)) and set(e2e.ids("done")) == set(range(400))
     assert "was lost; reconnecting" in log and "guest:guest" not in log
 

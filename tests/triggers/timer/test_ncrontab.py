@@ -180,9 +180,24 @@ def test_errors_show_the_expected_format(expression: str) -> None:
     assert '"0 */5 * * * *"' in FORMAT_HINT
 
 
-@pytest.mark.parametrize("expression", ["0 0 0 31 2,3 *", "0 0 0 29 2 *", "0 0 0 30 * *", "0 0 0 31 * Mon"])
-def test_possible_schedules_with_month_ends_parse(expression: str) -> None:
-    parse_schedule(expression)
+@pytest.mark.parametrize(
+    ("expression", "dates"),
+    [
+        ("0 0 0 31 2,3 *", ["2024-03-31", "2025-03-31", "2026-03-31"]),  # February never has a 31st
+        ("0 0 0 29 2 *", ["2024-02-29", "2028-02-29", "2032-02-29"]),  # leap years only
+        ("0 0 0 30 * *", ["2024-01-30", "2024-03-30", "2024-04-30"]),  # February skipped
+        ("0 0 0 31 * Mon", ["2025-03-31", "2026-08-31", "2027-05-31"]),  # NCrontab: day AND weekday
+    ],
+)
+def test_possible_schedules_with_month_ends_parse_and_fire_on_the_days_that_have_them(
+    expression: str, dates: list[str]
+) -> None:
+    schedule, moment, found = parse_schedule(expression), datetime(2024, 1, 1, tzinfo=UTC), []
+    for _ in dates:
+        moment = schedule.next_after(moment)
+        found.append(moment)
+    assert [m.date().isoformat() for m in found] == dates
+    assert all(m.time() == datetime.min.time() for m in found)
 
 
 @pytest.mark.parametrize("expression", ["0 * * * * *", "00:05:00"])
@@ -516,13 +531,14 @@ def _compare_with_brute_force(
     zone: ZoneInfo, seed: int, hours: str | None, reference: Callable[[CronSchedule, datetime], datetime | None]
 ) -> None:
     rng = random.Random(seed)
-    checked = 0
+    checked = 0  # schedules with at least one occurrence compared
     while checked < 40:
         hour = hours if hours is not None else _random_field(rng, 0, 23)
         schedule = cron(_random_expression(rng, hour))
         if hours is None and schedule.follows_clock:
             continue
         moment = rng.choice(BRUTE_FORCE_STARTS).replace(tzinfo=zone)
+        compared = 0
         for _ in range(4):
             expected = reference(schedule, moment)
             if expected is None:
@@ -530,7 +546,8 @@ def _compare_with_brute_force(
             found = schedule.next_after(moment)
             assert found.astimezone(UTC) == expected.astimezone(UTC), (schedule.expression, moment.isoformat())
             moment = found
-        checked += 1
+            compared += 1
+        checked += compared > 0  # a schedule the scan found nothing for proves nothing
 
 
 @pytest.mark.parametrize("zone", [ZoneInfo("UTC"), NEW_YORK, BERLIN, LORD_HOWE])
