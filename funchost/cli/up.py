@@ -78,6 +78,12 @@ def run(args: argparse.Namespace) -> int:
         )
     _ensure_development_storage(app)
     has_http = any(f.is_http for f in app.functions)
+    if has_http:
+        # Load (and on a first run, generate) the keys once here: workers started together would otherwise each
+        # generate their own keys file, and the last one written would win.
+        from funchost.http.keys import KeyStore
+
+        KeyStore.load(root, [f.name for f in app.functions if f.is_http])
     minimum = args.min_replicas if args.min_replicas is not None else (1 if has_http else 0)
     scale_down = Rules(args.stabilization_window, DEFAULT_SCALE_DOWN.rates)
     policy = Policy(

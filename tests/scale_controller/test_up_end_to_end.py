@@ -66,7 +66,9 @@ def test_scale_from_zero_drain_and_back_to_zero(azurite: str, tmp_path: Path, un
     assert code == 0, output
     assert "HTTP on 127.0.0.1:" in output, "up binds this machine only unless --host / FUNCHOST_ADDRESS says otherwise"
     workers = app / ".funchost" / "workers"
-    assert f"worker logs: {workers}/worker-<N>.log" in output and (workers / "worker-0.log").exists()
+    shown = re.search(r"worker logs: (\S+)/worker-<N>\.log", output)  # relative to the current folder when inside it
+    assert shown is not None and Path(shown[1]).resolve() == workers.resolve(), output
+    assert (workers / "worker-0.log").exists()
     ids = _ids(record)
     assert len(set(ids)) == 500, f"{500 - len(set(ids))} messages lost"
     peak = max(int(m) for m in re.findall(r"workers \d+ → (\d+)", output))
