@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from funchost.errors import FunchostError
+
 
 @dataclass(frozen=True)
 class Measurement:
@@ -39,5 +41,5 @@ class TriggerSource:
     factory: Callable[[], Scaler]
 
 
-class ScalerError(Exception):
+class ScalerError(FunchostError):
     """A scaler could not measure (broker down, entity missing, auth failed); the message says which and why."""
