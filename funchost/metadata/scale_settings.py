@@ -73,12 +73,6 @@ class ScaleSettings:
         return cls(target=target, activation_threshold=activation, source=source, options=dict(options))
 
 
-def trigger_type(settings: BindingSettings) -> str | None:
-    """The canonical trigger type a scaler exists for, from the typed settings (None: no scaler)."""
-    kind = scaled_kind_of(settings)
-    return None if kind is None else kind.name
-
-
 def scale_settings(spec: FunctionSpec, settings: BindingSettings, host_config: HostConfig) -> ScaleSettings | None:
     """The scale rule of one function; None for triggers without a scaler (HTTP, timer)."""
     kind = scaled_kind_of(settings)
