@@ -14,8 +14,23 @@ what was expected and how to fix it, naming the file, function and setting invol
     │   ├── BindingTemplateError      a binding path's {expression} cannot be parsed (unbalanced brace, bad name)
     │   ├── KeyFolderError            a key file's folder could be written by another user (funchost.http.key_files)
     │   ├── WheelhouseError           requirements.txt has no wheel for the image's platform (funchost.deploy)
-    │   └── ManifestError             the app cannot be turned into Kubernetes objects (scale_controller.manifests)
+    │   ├── ManifestError             the app cannot be turned into Kubernetes objects (scale_controller.manifests)
+    │   ├── AppMetadataError          the metadata document cannot be produced or read (scale_controller.app_metadata)
+    │   └── PolicyError               a scale policy value is out of range (scale_controller.policy; also ValueError)
     ├── StartupError                  the host could not start (port in use, listener failed)
+    ├── ScalerError                   a scaler could not measure its broker (scale_controller.scalers.base)
+    ├── TargetError                   a scale target could not scale (scale_controller.targets.base)
+    ├── KubeError                     the Kubernetes API refused or could not be reached (scale_controller.kube)
+    ├── StatusError                   the scale status file cannot be read (scale_controller.status)
+    ├── HttpOutputError               a function's HTTP return value cannot be a response (funchost.bindings;
+    │                                 also TypeError; HttpStreamOutputError likewise for streamed responses)
+    ├── BodyConversionError           a RabbitMQ body cannot become the parameter's type (funchost.bindings; also
+    │                                 ValueError)
+    ├── MessageDecodingError          a queue message is not valid under messageEncoding (funchost.bindings.queue;
+    │                                 also ValueError)
+    ├── QueueOutputError              a queue output value has a type it cannot send (funchost.bindings.queue; also
+    │                                 TypeError)
+    ├── QueueSendError                the storage queue refused an output message (funchost.outputs.queue)
     ├── EngineError                   no container engine answers, or it refused a call (funchost.deploy)
     ├── ImageBuildError               the image build failed; names the failing step (funchost.deploy)
     ├── ImagePushError                pushing the image failed (funchost.deploy)
@@ -25,8 +40,8 @@ what was expected and how to fix it, naming the file, function and setting invol
         ├── OutputBindingError        an output binding could not send what the function set (logged once)
         └── BindingDataError          a binding expression has no value in this invocation's trigger data
 
-The deploy and manifest errors live next to the code that raises them (the modules named above) and derive from
-these classes, so the CLI maps them to exit codes like the rest.
+The errors named with a module live next to the code that raises them and derive from these classes, so the CLI
+maps them to exit codes like the rest; those that were builtin exceptions before keep that base too.
 """
 
 from __future__ import annotations

@@ -27,8 +27,10 @@ from funchost.metadata.binding_settings import BindingSettings, parse_binding
 from funchost.metadata.broker_settings import host_json_settings
 from funchost.metadata.function_errors import strict_requested
 from funchost.metadata.host_config import load_host_config
-from funchost.metadata.scale_settings import ScaleSettings, trigger_type
+from funchost.metadata.scale_settings import ScaleSettings
 from funchost.metadata.spec import FunctionSpec, lookup
+from funchost.metadata.trigger_kind import TriggerKind
+from funchost.metadata.trigger_kinds import scaled_kind_of
 
 logger = logging.getLogger("scale_controller.app_metadata")
 INDEX_TIMEOUT = 120.0  # seconds for indexing a project in the subprocess (imports the app and its packages)
@@ -51,11 +53,17 @@ class EventFunction:
         return self.spec.name
 
     @property
+    def kind(self) -> TriggerKind[Any, Any]:
+        """The trigger kind (a scaled one: queue, RabbitMQ, Kafka, Service Bus)."""
+        kind = scaled_kind_of(self.settings)
+        if kind is None:
+            raise AppMetadataError(f"Function '{self.name}': its {self.spec.trigger.type} is not scaled on events")
+        return kind
+
+    @property
     def trigger_type(self) -> str:
         """The canonical trigger type (queueTrigger, rabbitMQTrigger, kafkaTrigger, serviceBusTrigger)."""
-        kind = trigger_type(self.settings)
-        assert kind is not None
-        return kind
+        return self.kind.name
 
 
 @dataclass(frozen=True)
@@ -171,7 +179,7 @@ def from_document(
             raise AppMetadataError(f"{origin}: function entry {raw!r:.120} is invalid: {exc}") from None
         specs.append(spec)
         settings = parse_binding(spec.trigger, spec.name, environ)
-        if trigger_type(settings) is None:
+        if scaled_kind_of(settings) is None:
             continue  # HTTP and timer functions have no scaler
         scale = raw.get("scale")
         if not isinstance(scale, Mapping):

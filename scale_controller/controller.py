@@ -14,7 +14,7 @@ from pathlib import Path
 from scale_controller import status
 from scale_controller.app_metadata import AppMetadata
 from scale_controller.decision import Decision, Reading
-from scale_controller.loop import ScaleLoop, TriggerSource
+from scale_controller.loop import ScaleLoop
 from scale_controller.policy import Policy
 from scale_controller.scalers import scaler_factories
 from scale_controller.targets.base import ScaleTarget
@@ -29,7 +29,7 @@ def build_loop(
     status_path: Path | None = None,
     on_tick: Callable[[Sequence[Reading], Decision | None], None] | None = None,
 ) -> ScaleLoop:
-    sources = [TriggerSource(*row) for row in scaler_factories(app)]
+    sources = scaler_factories(app)
     path = status_path or (status.default_path(app.script_root) if app.script_root else None)
     return ScaleLoop(sources, target, policy, interval=interval, status_path=path, on_tick=on_tick)
 

@@ -16,10 +16,12 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from funchost.errors import FunchostError
+
 ApiClient = k8s.ApiClient
 
 
-class KubeError(Exception):
+class KubeError(FunchostError):
     """The API answered with an error status (`status` 0: it could not be reached)."""
 
     def __init__(self, status: int, reason: str, message: str) -> None:

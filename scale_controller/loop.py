@@ -14,26 +14,17 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from scale_controller import status
 from scale_controller.decision import Decision, Reading, State, decide
 from scale_controller.policy import Policy
-from scale_controller.scalers.base import Measurement, Scaler, ScalerError
+from scale_controller.scalers.base import Measurement, Scaler, ScalerError, TriggerSource
 from scale_controller.targets.base import ScaleTarget, TargetError
 
 log = logging.getLogger("scale_controller.loop")
-
-
-@dataclass(frozen=True)
-class TriggerSource:
-    """One function's trigger and how to build its scaler (unconnected; it connects on its first `measure()`)."""
-
-    function: str
-    trigger: str
-    factory: Callable[[], Scaler]
 
 
 class _Slot:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from funchost.errors import ConfigurationError
 from scale_controller.hpa_rules import DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, Rules
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigurationError, ValueError):
     """A scaling policy value is out of range; the message names the field, the value and the fix."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from funchost.errors import FunchostError
 from scale_controller.decision import Decision, Reading
 from scale_controller.hpa import Proposal
 from scale_controller.policy import Policy
@@ -23,7 +24,7 @@ VERSION = 1
 STATUS_FILE = Path(".funchost") / "scale-status.json"
 
 
-class StatusError(Exception):
+class StatusError(FunchostError):
     """The status document is missing or unreadable; the message says where and what to do."""
 
 

@@ -14,11 +14,13 @@ from azure.functions import _abc as func_abc
 from azure.functions import _http as func_base_http
 from werkzeug.datastructures import Headers
 
+from funchost.errors import FunchostError
+
 TEXT_PLAIN = b"text/plain; charset=utf-8"
 _SKIPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
-class HttpOutputError(TypeError):
+class HttpOutputError(FunchostError, TypeError):
     """A function produced a value the HTTP output binding cannot send."""
 
 

@@ -22,10 +22,11 @@ from azure.functions import _abc as func_abc
 from starlette.responses import Response
 from starlette.types import Receive, Scope
 
+from funchost.errors import FunchostError
 from funchost.metadata.http_streams import EXTENSION_BASE
 
 
-class HttpStreamOutputError(TypeError):
+class HttpStreamOutputError(FunchostError, TypeError):
     """A stream function returned a value FastAPI cannot encode as JSON."""
 
 

@@ -19,14 +19,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from funchost.errors import FunctionDefinitionError
+from funchost.errors import FunchostError, FunctionDefinitionError
 
 BodyConverter = Callable[[bytes], Any]
 JSON_TYPES: tuple[type, ...] = (dict, list, int, float, bool)
 SUPPORTED = "str, bytes, or a JSON type (dict, list, int, float, bool)"
 
 
-class BodyConversionError(ValueError):
+class BodyConversionError(FunchostError, ValueError):
     """A delivered message cannot be converted to the parameter's type (a failed invocation, retried)."""
 
 

@@ -1,4 +1,4 @@
-"""Checked command-line values and environment settings: ports, durations in seconds.
+"""Checked command-line values and environment settings: ports, durations in seconds, counts.
 
 The argparse `type=` functions turn a bad option into argparse's own `error:` line (exit 2); `env_seconds()` reads
 an environment setting only when the command that needs it runs, so a bad one names itself and cannot break
@@ -41,6 +41,25 @@ def seconds(text: str) -> float:
     if value is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; use e.g. 30 or 2.5 (0 or more)")
     return value
+
+
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0."""
+    value = _seconds_or_none(text)
+    if not value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0; use e.g. 30 or 0.5")
+    return value
+
+
+def count(text: str) -> int:
+    """A whole number of 0 or more (replicas, whole seconds)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more; use e.g. 0, 1 or 10")
+    return number
 
 
 def env_seconds(name: str, default: float, env: Mapping[str, str] | None = None) -> float:

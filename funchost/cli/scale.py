@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from funchost.cli.scale_policy import add_policy_options, policy_from_args
 from funchost.errors import ConfigurationError, StartupError
 from funchost.logcontext import configure_logging
 from funchost.metadata.app_loader import resolve_script_root
@@ -63,10 +64,7 @@ def _add_run(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run.add_argument("--script-root", help="the app folder to index (default: AzureWebJobsScriptRoot or .)")
     run.add_argument("--metadata", help="the app's 'funchost functions list --json' document instead of indexing")
     run.add_argument("--strict", action="store_true", help="fail if any function is in error (default: skip it)")
-    run.add_argument("--min-replicas", type=int, default=0, help="minReplicaCount (default 0)")
-    run.add_argument("--max-replicas", type=int, default=100, help="maxReplicaCount (default 100)")
-    run.add_argument("--polling-interval", type=float, default=30.0, help="seconds between polls (KEDA: 30)")
-    run.add_argument("--cooldown-period", type=float, default=300.0, help="seconds idle before → 0 (KEDA: 300)")
+    add_policy_options(run, min_replicas=0, max_replicas=100, polling_interval=30.0)
     run.add_argument("--status-file", help="where to write the status (default: <script root>/.funchost/...)")
     run.add_argument("--kubeconfig", help="kubeconfig file (default: in-cluster service account, else KUBECONFIG)")
     run.add_argument("--context", help="kubeconfig context")
@@ -77,18 +75,10 @@ def _add_run(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def run_controller(args: argparse.Namespace) -> int:
     from scale_controller.app_metadata import load_app_metadata
     from scale_controller.controller import build_loop
-    from scale_controller.policy import Policy, PolicyError
 
     if args.target not in TARGETS:
         raise ConfigurationError(f"--target is {args.target!r}; expected one of {', '.join(TARGETS)}")
-    if args.polling_interval <= 0:
-        raise ConfigurationError(f"--polling-interval is {args.polling_interval}; expected seconds > 0")
-    try:
-        policy = Policy(
-            min_replicas=args.min_replicas, max_replicas=args.max_replicas, cooldown_period=args.cooldown_period
-        )
-    except PolicyError as exc:
-        raise ConfigurationError(f"{exc}. Fix: correct --min-replicas / --max-replicas / --cooldown-period") from None
+    policy = policy_from_args(args)
     root = resolve_script_root(args.script_root)
     source = Path(args.metadata) if args.metadata else root
     app = load_app_metadata(source, environ=os.environ, strict=True if args.strict else None)

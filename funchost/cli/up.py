@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from funchost.cli import arguments
+from funchost.cli.scale_policy import add_policy_options, policy_from_args
 from funchost.cli.start import ADDRESS_ENV, DEFAULT_ADDRESS, default_address
 from funchost.errors import ConfigurationError, StartupError
 from funchost.metadata.app_loader import resolve_script_root
@@ -44,12 +45,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=default_address(),
         help=f"address the workers bind (default: {ADDRESS_ENV}, else {DEFAULT_ADDRESS}; 0.0.0.0 = every interface)",
     )
-    parser.add_argument("--min-replicas", type=int, help="default 0, or 1 when the app has HTTP functions")
-    parser.add_argument("--max-replicas", type=int, default=10, help="default 10")
-    parser.add_argument("--polling-interval", type=float, default=1.0, help="seconds between polls (default 1)")
-    parser.add_argument("--cooldown-period", type=float, default=300.0, help="seconds idle before → 0 (KEDA: 300)")
-    parser.add_argument(
-        "--stabilization-window", type=int, default=300, help="scale-down stabilization seconds (HPA: 300)"
+    add_policy_options(
+        parser,
+        min_replicas=None,
+        max_replicas=10,
+        polling_interval=1.0,
+        min_replicas_help="default 0, or 1 when the app has HTTP functions",
     )
     parser.add_argument("--grace-period", type=arguments.seconds, default=30.0, help="drain time of a stopping worker")
     parser.add_argument(
@@ -64,8 +65,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from scale_controller.app_metadata import load_app_metadata
     from scale_controller.controller import build_loop
-    from scale_controller.hpa_rules import DEFAULT_SCALE_DOWN, Rules
-    from scale_controller.policy import Policy
     from scale_controller.targets.local import LocalProcessTarget
 
     root = resolve_script_root(args.script_root)
@@ -84,14 +83,8 @@ def run(args: argparse.Namespace) -> int:
         from funchost.http.keys import KeyStore
 
         KeyStore.load(root, [f.name for f in app.functions if f.is_http])
-    minimum = args.min_replicas if args.min_replicas is not None else (1 if has_http else 0)
-    scale_down = Rules(args.stabilization_window, DEFAULT_SCALE_DOWN.rates)
-    policy = Policy(
-        min_replicas=minimum,
-        max_replicas=args.max_replicas,
-        cooldown_period=args.cooldown_period,
-        scale_down=scale_down,
-    )
+    policy = policy_from_args(args, min_replicas=1 if has_http else 0)
+    minimum = policy.min_replicas
     print(f"Scaling {root.name}: {', '.join(f.name for f in app.event_functions)}", flush=True)
     print(
         f"  replicas {minimum}..{args.max_replicas}, poll every {args.polling_interval:g} s, "

@@ -1,5 +1,6 @@
-"""Scaler options and value checks for host.json `scale.functions.<name>`: KEDA's trigger metadata names, allowed
-values and defaults per trigger type, and KEDA's combination rules (kafka_scaler.go `Validate`)."""
+"""Scaler options and value checks for host.json `scale.functions.<name>`: a trigger kind's option schema (KEDA's
+trigger metadata names, allowed values and defaults, in `trigger_kinds`) applied, and KEDA's combination rules
+(kafka_scaler.go `Validate`)."""
 
 from __future__ import annotations
 
@@ -7,49 +8,34 @@ from collections.abc import Mapping
 from typing import Any
 
 from funchost.errors import HostJsonError
+from funchost.metadata.trigger_kind import TriggerKind
 
-_BOOL = (False, True)
-# Scaler options per trigger type: name → allowed values (first = default; None = free text, default unset).
-OPTIONS: dict[str, dict[str, tuple[Any, ...] | None]] = {
-    "queueTrigger": {"queueLengthStrategy": ("all", "visibleonly")},
-    "rabbitMQTrigger": {
-        "protocol": ("auto", "amqp", "http"),
-        "excludeUnacknowledged": _BOOL,
-        "hostFromEnv": None,
-        "vhostName": None,
-    },
-    "kafkaTrigger": {
-        "offsetResetPolicy": ("earliest", "latest"),  # default replaced by the host's autoOffsetReset
-        "allowIdleConsumers": _BOOL,
-        "excludePersistentLag": _BOOL,
-        "scaleToZeroOnInvalidOffset": _BOOL,
-        "limitToPartitionsWithLag": _BOOL,
-        "ensureEvenDistributionOfPartitions": _BOOL,
-        "partitionLimitation": None,
-    },
-    "serviceBusTrigger": {},
-}
+BOOL = (False, True)  # a true/false scaler option (default false)
 
 
-def scaler_options(kind: str, override: Mapping[str, Any], where: str, offset_reset: str) -> dict[str, Any]:
-    """Every option of a `kind` trigger, defaults filled in; `offset_reset` is the host's Kafka autoOffsetReset."""
-    allowed = OPTIONS[kind]
-    options: dict[str, Any] = {name: values[0] for name, values in allowed.items() if values is not None}
-    if kind == "kafkaTrigger":  # follow what the consumer really does (deliberate difference from KEDA's latest)
-        options["offsetResetPolicy"] = offset_reset
+def scaler_options(
+    kind: TriggerKind[Any, Any], options: Any, override: Mapping[str, Any], where: str
+) -> dict[str, Any]:
+    """Every scaler option of a `kind` trigger, defaults filled in (`options`: the kind's host.json options)."""
+    allowed = kind.scaler_options
+    result: dict[str, Any] = {name: values[0] for name, values in allowed.items() if values is not None}
+    result.update(kind.option_defaults(options))
     for key, value in override.items():
         if key.casefold() in ("target", "activationthreshold"):
             continue
         name = next((n for n in allowed if n.casefold() == key.casefold()), None)
         if name is None:
             names = ", ".join(["target", "activationThreshold", *allowed])
-            raise HostJsonError(f'{where} has "{key}", which is not a {kind} scale option; use one of {names}')
-        options[name] = _option_value(allowed[name], value, f"{where}.{name}")
-    if kind == "kafkaTrigger":
-        _check_kafka(options, where)
-    if kind == "rabbitMQTrigger" and options["excludeUnacknowledged"] and options["protocol"] == "amqp":
+            raise HostJsonError(f'{where} has "{key}", which is not a {kind.name} scale option; use one of {names}')
+        result[name] = _option_value(allowed[name], value, f"{where}.{name}")
+    kind.check_options(result, where)
+    return result
+
+
+def check_rabbitmq(options: Mapping[str, Any], where: str) -> None:
+    """The queue-length-with-unacked count comes from the management API only."""
+    if options["excludeUnacknowledged"] and options["protocol"] == "amqp":
         raise HostJsonError(f'{where}: excludeUnacknowledged needs protocol "http" (the management API)')
-    return options
 
 
 def parse_partition_limitation(text: str, where: str) -> tuple[int, ...]:
@@ -68,7 +54,7 @@ def parse_partition_limitation(text: str, where: str) -> tuple[int, ...]:
 def _option_value(allowed: tuple[Any, ...] | None, value: Any, where: str) -> Any:
     if allowed is None:
         return str(value)
-    if allowed == _BOOL:
+    if allowed == BOOL:
         if isinstance(value, bool) or str(value).lower() in ("true", "false"):
             return value if isinstance(value, bool) else str(value).lower() == "true"
         raise HostJsonError(f"{where} is {value!r}; expected true or false")
@@ -78,7 +64,7 @@ def _option_value(allowed: tuple[Any, ...] | None, value: Any, where: str) -> An
     return text
 
 
-def _check_kafka(options: Mapping[str, Any], where: str) -> None:
+def check_kafka(options: Mapping[str, Any], where: str) -> None:
     """KEDA's kafkaMetadata.Validate combinations (the topic is always set by the binding)."""
     if options["allowIdleConsumers"] and options["limitToPartitionsWithLag"]:
         raise HostJsonError(f"{where}: allowIdleConsumers and limitToPartitionsWithLag cannot both be true")

@@ -12,9 +12,8 @@ host.json (all optional; `AzureFunctionsJobHost__scale__...` environment overrid
     }
 
 Targets in "concurrency" mode are the host's real per-instance numbers, as Azure's target-based scaling uses
-them, not KEDA's fixed defaults (a deliberate difference, see docs/scaling.md): queue batchSize +
-newBatchThreshold (QueueTargetScaler), RabbitMQ prefetchCount, Service Bus maxConcurrentCalls /
-maxConcurrentSessions / maxMessageBatchSize, Kafka the binding's lagThreshold (KafkaGenericTargetScaler
+them, not KEDA's fixed defaults (a deliberate difference, see docs/scaling.md): each trigger kind's concurrency
+(`trigger_kinds.TRIGGER_KINDS`), except Kafka's, the binding's lagThreshold (KafkaGenericTargetScaler
 `GetConcurrency`, default 1000). Kafka's offsetResetPolicy defaults to the host's extensions.kafka.autoOffsetReset.
 """
 
@@ -25,21 +24,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from funchost.errors import ConfigurationError, HostJsonError
-from funchost.metadata.binding_settings import BindingSettings, QueueBindingSettings
-from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
-from funchost.metadata.extension_options import KafkaOptions, QueuesOptions, RabbitMQOptions, ServiceBusOptions
+from funchost.metadata.binding_settings import BindingSettings
 from funchost.metadata.host_config import HostConfig
 from funchost.metadata.scale_options import non_negative, scaler_options, whole_number
 from funchost.metadata.spec import FunctionSpec, lookup
+from funchost.metadata.trigger_kinds import scaled_kind_of
 
 if TYPE_CHECKING:  # the scale controller imports this module without the app loader (no azure.functions)
     from funchost.metadata.app_loader import LoadedApp
 
 TARGET_MODES = ("concurrency", "keda")
 SOURCES = ("concurrency", "override", "keda-default")
-# KEDA's defaults: azure_queue_scaler.go defaultTargetQueueLength, rabbitmq_scaler.go defaultRabbitMQQueueLength,
-# kafka_scaler.go defaultKafkaLagThreshold, azure_servicebus_scaler.go defaultTargetMessageCount.
-KEDA_TARGETS = {"queueTrigger": 5, "rabbitMQTrigger": 20, "kafkaTrigger": 10, "serviceBusTrigger": 5}
 
 
 @dataclass(frozen=True)
@@ -78,38 +73,9 @@ class ScaleSettings:
         return cls(target=target, activation_threshold=activation, source=source, options=dict(options))
 
 
-def trigger_type(settings: BindingSettings) -> str | None:
-    """The canonical trigger type a scaler exists for, from the typed settings (None: no scaler)."""
-    for kind, name in (
-        (QueueBindingSettings, "queueTrigger"),
-        (RabbitMQSettings, "rabbitMQTrigger"),
-        (KafkaSettings, "kafkaTrigger"),
-        (ServiceBusSettings, "serviceBusTrigger"),
-    ):
-        if isinstance(settings, kind):
-            return name
-    return None
-
-
-def host_target(kind: str, settings: BindingSettings, host_config: HostConfig) -> int:
-    """What one instance of the host works on at once, as Azure's target-based scaling counts it."""
-    if kind == "queueTrigger":  # QueueTargetScaler: batchSize + newBatchThreshold
-        return QueuesOptions.from_section(host_config.extension("queues")).concurrency
-    if kind == "rabbitMQTrigger":
-        return RabbitMQOptions.from_section(host_config.extension("rabbitMQ")).concurrency
-    if kind == "kafkaTrigger":  # KafkaGenericTargetScaler.GetConcurrency: the binding's lagThreshold
-        assert isinstance(settings, KafkaSettings)
-        return settings.lag_threshold
-    assert isinstance(settings, ServiceBusSettings)
-    options = ServiceBusOptions.from_section(host_config.extension("serviceBus"))
-    if settings.is_sessions_enabled:
-        return options.max_concurrent_sessions
-    return options.max_message_batch_size if settings.cardinality == "many" else options.max_concurrent_calls
-
-
 def scale_settings(spec: FunctionSpec, settings: BindingSettings, host_config: HostConfig) -> ScaleSettings | None:
     """The scale rule of one function; None for triggers without a scaler (HTTP, timer)."""
-    kind = trigger_type(settings)
+    kind = scaled_kind_of(settings)
     if kind is None:
         return None
     section = _scale_section(host_config)
@@ -123,13 +89,12 @@ def scale_settings(spec: FunctionSpec, settings: BindingSettings, host_config: H
     where = f"host.json scale.functions.{spec.name}"
     if lookup(override, "target") is not None:
         target, source = whole_number(lookup(override, "target"), f"{where}.target", 1), "override"
-    elif mode == "keda":
-        target, source = KEDA_TARGETS[kind], "keda-default"
+    elif mode == "keda" and kind.keda_default_target is not None:
+        target, source = kind.keda_default_target, "keda-default"
     else:
-        target, source = max(1, host_target(kind, settings, host_config)), "concurrency"
+        target, source = kind.scale_target(settings, host_config, spec.name), "concurrency"
     activation = non_negative(lookup(override, "activationThreshold", 0), f"{where}.activationThreshold")
-    kafka = KafkaOptions.from_section(host_config.extension("kafka")) if kind == "kafkaTrigger" else None
-    options = scaler_options(kind, override, where, kafka.auto_offset_reset if kafka else "earliest")
+    options = scaler_options(kind, kind.options(host_config), override, where)
     return ScaleSettings(target=target, activation_threshold=activation, source=source, options=options)
 
 

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from funchost.errors import FunctionDefinitionError, OutputBindingError
+from funchost.errors import OutputBindingError
 from funchost.metadata.binding_settings import BindingSettings
 from funchost.metadata.host_config import HostConfig
-from funchost.metadata.registry import find_registered
+from funchost.metadata.registry import registered_class
 from funchost.metadata.spec import Direction, FunctionSpec
 
 # Binding type (canonical spelling) → "module:Class". Alphabetical. `http` outputs are the HTTP response.
@@ -39,14 +39,14 @@ class OutputSender(Protocol):
 
 
 def sender_class(binding_type: str, function_name: str) -> Any:
-    found = find_registered(OUTPUTS, binding_type)
-    if found is None:
-        raise FunctionDefinitionError(
-            function_name,
-            f"output binding type '{binding_type}' is not supported by funchost",
-            f"use one of: http, {', '.join(sorted(OUTPUTS))}",
-        )
-    return found
+    return registered_class(
+        OUTPUTS,
+        binding_type,
+        function_name,
+        problem="output binding type '{type}' is not supported by funchost",
+        fix="use one of: {names}",
+        also=("http",),
+    )
 
 
 class OutputDispatcher:

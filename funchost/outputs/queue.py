@@ -24,8 +24,8 @@ from funchost.bindings.queue import QUEUE_WATCHER, QueueOutputError, encode_body
 from funchost.bindings.queue_client import queue_service_client
 from funchost.errors import ConfigurationError, FunchostError
 from funchost.metadata.binding_settings import QueueBindingSettings
-from funchost.metadata.extension_options import QueuesOptions
 from funchost.metadata.host_config import HostConfig
+from funchost.metadata.trigger_kinds import QUEUE
 
 
 class QueueSendError(FunchostError):
@@ -79,7 +79,7 @@ class QueueOutput:
     def __init__(self, settings: QueueBindingSettings, host_config: HostConfig) -> None:
         self._queue_name = settings.queue_name
         self._setting_name = settings.connection.setting_name
-        self._encoding = QueuesOptions.from_section(host_config.extension("queues")).message_encoding
+        self._encoding = QUEUE.options(host_config).message_encoding
         conn = settings.connection.effective_connection_string("queue")
         if conn is None:
             raise ConfigurationError(

@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from funchost.metadata.binding_settings import QueueBindingSettings
-from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
+from funchost.metadata.broker_settings import KafkaSettings
+from funchost.metadata.trigger_kinds import KAFKA, QUEUE, RABBITMQ, SERVICE_BUS
 from scale_controller.app_metadata import EventFunction
 from scale_controller.manifests.options import ManifestError
 
@@ -46,6 +46,13 @@ class KedaTrigger:
         return (*self.secrets.values(), *self.env_settings)
 
 
+def _trigger(
+    function: EventFunction, metadata: dict[str, str], secrets: dict[str, str], env: tuple[str, ...] = ()
+) -> KedaTrigger:
+    """A KEDA trigger of the function's kind (its `keda_scaler`, e.g. azure-queue)."""
+    return KedaTrigger(function.name, str(function.kind.keda_scaler), metadata, secrets, env)
+
+
 def whole(value: float) -> str:
     return str(math.floor(value))
 
@@ -55,8 +62,7 @@ def number(value: float) -> str:
 
 
 def azure_queue(function: EventFunction) -> KedaTrigger:
-    settings, scale = function.settings, function.scale
-    assert isinstance(settings, QueueBindingSettings)
+    settings, scale = QUEUE.settings(function.settings, function.name), function.scale
     connection = settings.connection
     if connection.connection_string is None:
         raise ManifestError(
@@ -71,12 +77,11 @@ def azure_queue(function: EventFunction) -> KedaTrigger:
         "activationQueueLength": whole(scale.activation_threshold),
         "queueLengthStrategy": str(scale.options.get("queueLengthStrategy", "all")),
     }
-    return KedaTrigger(function.name, "azure-queue", metadata, {"connection": connection.setting_name})
+    return _trigger(function, metadata, {"connection": connection.setting_name})
 
 
 def rabbitmq(function: EventFunction) -> KedaTrigger:
-    settings, scale = function.settings, function.scale
-    assert isinstance(settings, RabbitMQSettings)
+    settings, scale = RABBITMQ.settings(function.settings, function.name), function.scale
     host_setting = scale.options.get("hostFromEnv")
     protocol = str(scale.options.get("protocol", "auto"))
     if protocol == "http" and not host_setting:
@@ -99,12 +104,11 @@ def rabbitmq(function: EventFunction) -> KedaTrigger:
         metadata["excludeUnacknowledged"] = "true"
     if settings.disable_certificate_validation:
         metadata["unsafeSsl"] = "true"
-    return KedaTrigger(function.name, "rabbitmq", metadata, {"host": str(host_setting or settings.connection_setting)})
+    return _trigger(function, metadata, {"host": str(host_setting or settings.connection_setting)})
 
 
 def kafka(function: EventFunction) -> KedaTrigger:
-    settings, scale = function.settings, function.scale
-    assert isinstance(settings, KafkaSettings)
+    settings, scale = KAFKA.settings(function.settings, function.name), function.scale
     metadata: dict[str, str] = {}
     env: list[str] = []
     servers_setting = _setting_of(settings.broker_list_setting, settings.bootstrap_servers)
@@ -125,7 +129,7 @@ def kafka(function: EventFunction) -> KedaTrigger:
             metadata[flag] = "true"
     if scale.options.get("partitionLimitation"):
         metadata["partitionLimitation"] = str(scale.options["partitionLimitation"])
-    return KedaTrigger(function.name, "kafka", metadata, _kafka_security(function, settings, metadata), tuple(env))
+    return _trigger(function, metadata, _kafka_security(function, settings, metadata), tuple(env))
 
 
 def _kafka_security(function: EventFunction, settings: KafkaSettings, metadata: dict[str, str]) -> dict[str, str]:
@@ -171,8 +175,7 @@ def _setting_of(raw: str, resolved: str) -> str | None:
 
 
 def azure_servicebus(function: EventFunction) -> KedaTrigger:
-    settings, scale = function.settings, function.scale
-    assert isinstance(settings, ServiceBusSettings)
+    settings, scale = SERVICE_BUS.settings(function.settings, function.name), function.scale
     if settings.connection_string is None:
         raise ManifestError(
             f"Function '{function.name}': Service Bus connection '{settings.connection_setting}' is identity-based "
@@ -184,7 +187,7 @@ def azure_servicebus(function: EventFunction) -> KedaTrigger:
     else:
         metadata = {"topicName": str(settings.topic_name), "subscriptionName": str(settings.subscription_name)}
     metadata |= {"messageCount": str(scale.target), "activationMessageCount": whole(scale.activation_threshold)}
-    return KedaTrigger(function.name, "azure-servicebus", metadata, {"connection": settings.connection_setting})
+    return _trigger(function, metadata, {"connection": settings.connection_setting})
 
 
 # Trigger type → KEDA mapping (reference/keda.md §3.3); a new trigger type adds a row, as in scalers.SCALERS.

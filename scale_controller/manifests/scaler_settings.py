@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from funchost.metadata.binding_settings import QueueBindingSettings
-from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
 from scale_controller.app_metadata import AppMetadata, EventFunction, from_document
 
 
@@ -35,18 +33,8 @@ class _Recording(Mapping[str, str]):
 
 
 def connection_settings(function: EventFunction) -> tuple[str, ...]:
-    """The app settings the built-in controller reads to measure this function's backlog."""
-    settings = function.settings
-    if isinstance(settings, QueueBindingSettings):
-        return (settings.connection.setting_name,)
-    if isinstance(settings, RabbitMQSettings):
-        host = function.scale.options.get("hostFromEnv")
-        return (settings.connection_setting, *([str(host)] if host else []))
-    if isinstance(settings, ServiceBusSettings):
-        return (settings.connection_setting,)
-    assert isinstance(settings, KafkaSettings)
-    raw = settings.broker_list_setting.strip("%")
-    return (raw,) if settings.broker_list_setting != settings.bootstrap_servers else ()
+    """The app settings the built-in controller reads to measure this function's backlog (the kind's rule)."""
+    return function.kind.connection_settings(function.settings, function.scale.options, function.name)
 
 
 def scaler_settings(app: AppMetadata, available: Mapping[str, str]) -> list[str]:

@@ -8,20 +8,19 @@ typed binding settings the listener uses plus the function's scale settings; it 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from funchost.errors import FunctionDefinitionError
-from funchost.metadata.registry import find_registered
+from funchost.metadata.registry import registered_class
 from scale_controller.app_metadata import AppMetadata, EventFunction
-from scale_controller.scalers.base import Measurement, Scaler, ScalerError
+from scale_controller.scalers.base import Measurement, Scaler, ScalerError, TriggerSource
 
 __all__ = [
     "SCALERS",
     "Measurement",
     "Scaler",
     "ScalerError",
-    "ScalerFactory",
+    "TriggerSource",
     "TriggerScaler",
     "build_scaler",
     "build_scalers",
@@ -43,24 +42,15 @@ class TriggerScaler(NamedTuple):
     scaler: Scaler
 
 
-class ScalerFactory(NamedTuple):
-    """Fields in the order of `scale_controller.loop.TriggerSource`: `TriggerSource(*factory)`."""
-
-    function: str
-    trigger: str
-    factory: Callable[[], Scaler]  # builds a fresh, unconnected scaler (the loop rebuilds one after an error)
-
-
 def scaler_class(trigger_type: str, function_name: str) -> Any:
     """Import the scaler class for a trigger type, or explain that none exists."""
-    found = find_registered(SCALERS, trigger_type)
-    if found is None:
-        raise FunctionDefinitionError(
-            function_name,
-            f"trigger '{trigger_type}' has no scaler in this version of funchost",
-            f"scale on one of: {', '.join(SCALERS)} (HTTP and timer functions are not scaled on events)",
-        )
-    return found
+    return registered_class(
+        SCALERS,
+        trigger_type,
+        function_name,
+        problem="trigger '{type}' has no scaler in this version of funchost",
+        fix="scale on one of: {names} (HTTP and timer functions are not scaled on events)",
+    )
 
 
 def build_scaler(function: EventFunction, environ: Mapping[str, str] | None = None) -> Scaler:
@@ -75,7 +65,7 @@ def build_scalers(app: AppMetadata) -> list[TriggerScaler]:
     return [TriggerScaler(f.name, f.trigger_type, build_scaler(f, app.environ)) for f in app.event_functions]
 
 
-def scaler_factories(app: AppMetadata) -> list[ScalerFactory]:
+def scaler_factories(app: AppMetadata) -> list[TriggerSource]:
     """A factory per event-triggered function, for a loop that rebuilds scalers after errors. Each is called once
     here, so a scaler that cannot be built (unsupported connection, bad option) fails before the loop starts; an
     unconnected scaler holds no connection, so the trial instance is simply dropped."""
@@ -83,5 +73,5 @@ def scaler_factories(app: AppMetadata) -> list[ScalerFactory]:
     for function in app.event_functions:
         factory = functools.partial(build_scaler, function, app.environ)
         factory()
-        factories.append(ScalerFactory(function.name, function.trigger_type, factory))
+        factories.append(TriggerSource(function.name, function.trigger_type, factory))
     return factories

@@ -13,8 +13,8 @@ from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoun
 from azure.storage.queue.aio import QueueClient
 
 from funchost.errors import ConfigurationError
-from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.connections import StorageConnection
+from funchost.metadata.trigger_kinds import QUEUE
 from scale_controller.app_metadata import EventFunction
 from scale_controller.scalers.base import Measurement, ScalerError
 
@@ -62,8 +62,7 @@ class AzureQueueScaler:
 
     @classmethod
     def from_function(cls, function: EventFunction, environ: Mapping[str, str] | None = None) -> AzureQueueScaler:
-        settings = function.settings
-        assert isinstance(settings, QueueBindingSettings)
+        settings = QUEUE.settings(function.settings, function.name)
         return cls(
             queue_name=settings.queue_name,
             connection=settings.connection,

@@ -1,4 +1,5 @@
-"""The `Scaler` contract: measure one trigger's backlog exactly as the matching KEDA scaler does.
+"""The `Scaler` contract: measure one trigger's backlog exactly as the matching KEDA scaler does; `TriggerSource`,
+how the scale loop gets one.
 
 Activity (0↔1) is separate from the metric (1↔N), as in KEDA: `active` is `value > activation threshold`,
 while `value / target` drives the replica count.
@@ -6,8 +7,11 @@ while `value / target` drives the replica count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+from funchost.errors import FunchostError
 
 
 @dataclass(frozen=True)
@@ -27,5 +31,15 @@ class Scaler(Protocol):
         """Close clients and connections."""
 
 
-class ScalerError(Exception):
+@dataclass(frozen=True)
+class TriggerSource:
+    """One function's trigger and how to build its scaler (unconnected; it connects on its first `measure()`); the
+    scale loop rebuilds a scaler through `factory` after an error."""
+
+    function: str
+    trigger: str
+    factory: Callable[[], Scaler]
+
+
+class ScalerError(FunchostError):
     """A scaler could not measure (broker down, entity missing, auth failed); the message says which and why."""

@@ -22,6 +22,7 @@ from aiokafka.structs import TopicPartition
 from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.kafka_security import client_options, kafka_security
 from funchost.metadata.scale_options import parse_partition_limitation
+from funchost.metadata.trigger_kinds import KAFKA
 from scale_controller.app_metadata import EventFunction
 from scale_controller.scalers.base import Measurement, ScalerError
 from scale_controller.scalers.kafka_lag import LagRules, PartitionOffsets, total_lag
@@ -54,8 +55,7 @@ class KafkaScaler:
 
     @classmethod
     def from_function(cls, function: EventFunction, environ: Mapping[str, str] | None = None) -> KafkaScaler:
-        settings, options = function.settings, function.scale.options
-        assert isinstance(settings, KafkaSettings)
+        settings, options = KAFKA.settings(function.settings, function.name), function.scale.options
         limitation = options.get("partitionLimitation")
         where = f"Function '{function.name}' scale option partitionLimitation"
         return cls(

@@ -25,6 +25,7 @@ from aio_pika.exceptions import ChannelNotFoundEntity
 from funchost.errors import ConfigurationError
 from funchost.metadata.broker_settings import RabbitMQSettings
 from funchost.metadata.connections import required_setting
+from funchost.metadata.trigger_kinds import RABBITMQ
 from scale_controller.app_metadata import EventFunction
 from scale_controller.scalers.base import Measurement, ScalerError
 from scale_controller.scalers.rabbitmq_urls import basic_auth, describe, management_host, queue_api_url
@@ -68,8 +69,7 @@ class RabbitMQScaler:
 
     @classmethod
     def from_function(cls, function: EventFunction, environ: Mapping[str, str] | None = None) -> RabbitMQScaler:
-        settings, options = function.settings, function.scale.options
-        assert isinstance(settings, RabbitMQSettings)
+        settings, options = RABBITMQ.settings(function.settings, function.name), function.scale.options
         host_setting = options.get("hostFromEnv")
         where = f"Function '{function.name}' scale options"
         host = (

@@ -17,6 +17,7 @@ from azure.servicebus.aio.management import ServiceBusAdministrationClient
 
 from funchost.errors import ConfigurationError
 from funchost.metadata.broker_settings import ServiceBusSettings
+from funchost.metadata.trigger_kinds import SERVICE_BUS
 from scale_controller.app_metadata import EventFunction
 from scale_controller.scalers.base import Measurement, ScalerError
 
@@ -55,8 +56,7 @@ class ServiceBusScaler:
 
     @classmethod
     def from_function(cls, function: EventFunction, environ: Mapping[str, str] | None = None) -> ServiceBusScaler:
-        settings = function.settings
-        assert isinstance(settings, ServiceBusSettings)
+        settings = SERVICE_BUS.settings(function.settings, function.name)
         return cls(
             settings=settings,
             target=function.scale.target,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from funchost.errors import FunchostError
+
 
 class ScaleTarget(Protocol):
     name: str  # e.g. "local:queue-pipeline", "docker:funchost/app", "deployment/ns/name"
@@ -18,5 +20,5 @@ class ScaleTarget(Protocol):
         """Release clients; does not stop the replicas unless the target owns them (local processes do)."""
 
 
-class TargetError(Exception):
+class TargetError(FunchostError):
     """The target cannot be read or scaled (missing Deployment, RBAC forbids, engine down); says which and why."""

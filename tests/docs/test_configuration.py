@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from funchost.metadata.scale_options import OPTIONS
+from funchost.metadata.trigger_kinds import TRIGGER_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "configuration.md"
@@ -148,8 +148,9 @@ def host_json_keys() -> set[str]:
                     arg = node.args[index]
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         keys.add(arg.value)
-    for options in OPTIONS.values():
-        keys.update(options)
+    for kind in TRIGGER_KINDS:  # each kind's scaler options and its extensions.<section>
+        keys.update(kind.scaler_options)
+        keys.update([kind.host_json_section] if kind.host_json_section else [])
     return keys
 
 

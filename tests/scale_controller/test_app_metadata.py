@@ -16,7 +16,6 @@ from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings
 from funchost.metadata.extension_options import QueuesOptions
 from funchost.metadata.not_hosted import is_hosted
 from scale_controller.app_metadata import AppMetadataError, load_app_metadata
-from scale_controller.loop import TriggerSource
 from scale_controller.scalers import build_scalers, scaler_factories
 from scale_controller.scalers.azure_queue import AzureQueueScaler
 from scale_controller.scalers.kafka import KafkaScaler
@@ -129,7 +128,7 @@ async def test_metadata_file_gives_the_same_view(tmp_path: Path) -> None:
 async def test_factories_feed_the_loop_and_fail_early(tmp_path: Path) -> None:
     root = write_app(tmp_path / "app", SOURCE, host_json=HOST, settings=SETTINGS)
     app = load_app_metadata(root, environ=clean_environ())
-    sources = [TriggerSource(*row) for row in scaler_factories(app)]
+    sources = scaler_factories(app)
     assert [(s.function, s.trigger) for s in sources] == [(f.name, f.trigger_type) for f in app.event_functions]
     first, second = sources[0].factory(), sources[0].factory()
     assert first is not second and isinstance(first, AzureQueueScaler)  # a fresh scaler per rebuild
@@ -145,8 +144,8 @@ async def test_factories_feed_the_loop_and_fail_early(tmp_path: Path) -> None:
         scaler_factories(load_app_metadata(root, environ=clean_environ(), strict=True))
     plain = kerberos.replace('password="p")', 'password="p", authentication_mode="PLAIN")')
     root = write_app(tmp_path / "plain", plain, host_json=HOST, settings=SETTINGS)
-    kafka = [row for row in scaler_factories(load_app_metadata(root, environ=clean_environ())) if row[0] == "clicks"]
-    scaler = kafka[0][2]()
+    kafka = [s for s in scaler_factories(load_app_metadata(root, environ=clean_environ())) if s.function == "clicks"]
+    scaler = kafka[0].factory()
     assert isinstance(scaler, KafkaScaler) and scaler.security_options["sasl_mechanism"] == "PLAIN"
     await scaler.aclose()
 

@@ -21,6 +21,7 @@ from funchost.errors import FunctionDefinitionError
 from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.extension_options import KafkaOptions
 from funchost.metadata.kafka_security import client_options, describe_error, kafka_security
+from funchost.metadata.trigger_kinds import KAFKA
 from funchost.triggers.base import ListenerContext
 
 UNSUPPORTED = ("avroSchema", "keyAvroSchema", "schemaRegistryUrl", "eventHubConnectionString")
@@ -38,9 +39,8 @@ class KafkaTriggerConfig:
 
     @classmethod
     def from_context(cls, ctx: ListenerContext) -> KafkaTriggerConfig:
-        settings = ctx.settings
-        assert isinstance(settings, KafkaSettings)
         name = ctx.invoker.name
+        settings = KAFKA.settings(ctx.settings, name)
         trigger = ctx.invoker.spec.trigger
         for prop in UNSUPPORTED:
             if trigger.get(prop):
@@ -58,7 +58,7 @@ class KafkaTriggerConfig:
             function=name,
             binding=trigger.name,
             settings=settings,
-            options=KafkaOptions.from_section(ctx.app.host_config.extension("kafka")),
+            options=KAFKA.options(ctx.app.host_config),
             convert=trigger_value(name, function, trigger.name, settings.cardinality, settings.data_type),
             client_options=client_options(kafka_security(settings, where), where),
             client_id=f"funchost-{ctx.host_id}",

@@ -22,7 +22,7 @@ from azure.storage.queue import QueueMessage
 from funchost.bindings.queue import QUEUE_WATCHER, trigger_kind, trigger_value
 from funchost.errors import InvocationError
 from funchost.metadata.binding_settings import QueueBindingSettings
-from funchost.metadata.extension_options import QueuesOptions
+from funchost.metadata.trigger_kinds import QUEUE
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease
@@ -40,7 +40,7 @@ class QueueListener:
         self._function = ctx.invoker.name
         self.name = f"queue:{self._function}"
         where = f"Queue trigger of function '{self._function}'"
-        self._options = QueuesOptions.from_section(ctx.app.host_config.extension("queues"))
+        self._options = QUEUE.options(ctx.app.host_config)
         self._lease = lease_seconds(self._function)
         self._binding = ctx.invoker.spec.trigger.name
         self._kind = trigger_kind(self._function, self._binding, _annotation(ctx, self._function, self._binding))

@@ -22,7 +22,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from funchost.bindings.rabbitmq import body_converter, describe_endpoint, quiet_client_connection_logs
 from funchost.metadata.broker_settings import RabbitMQSettings
-from funchost.metadata.extension_options import RabbitMQOptions
+from funchost.metadata.trigger_kinds import RABBITMQ
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.rabbitmq.connection import Session, explain, open_session, queue_missing
@@ -44,7 +44,7 @@ class RabbitMQListener:
         self._binding = trigger.name
         user_function = ctx.app.function(self._function).callable
         self._convert = body_converter(self._function, user_function, trigger.name, trigger.data_type)
-        self._options = RabbitMQOptions.from_section(ctx.app.host_config.extension("rabbitMQ"))
+        self._options = RABBITMQ.options(ctx.app.host_config)
         self._gate = WorkGate(self._options.prefetch_count, self.name)
         self._delivery = Delivery(ctx.invoker, trigger.name, self._settings.queue_name, self._convert, ctx.metrics)
         self._state = "starting"
