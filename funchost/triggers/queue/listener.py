@@ -23,7 +23,7 @@ from funchost.bindings.queue import QUEUE_WATCHER, trigger_kind, trigger_value
 from funchost.errors import InvocationError
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.extension_options import QueuesOptions
-from funchost.triggers.base import ListenerContext
+from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease
 from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds, service_client
@@ -31,6 +31,8 @@ from funchost.triggers.queue.processor import QueueProcessor, poison_queue_name
 from funchost.triggers.queue.reader import QueueReader
 
 logger = logging.getLogger("funchost.queue")
+# QueueReader.available: not polled yet / the last receive worked / it failed
+_AVAILABILITY = {None: ListenerState.STARTING, True: ListenerState.RUNNING, False: ListenerState.FAILED}
 
 
 class QueueListener:
@@ -69,14 +71,14 @@ class QueueListener:
 
     # -- Listener contract -------------------------------------------------------------------------------------
 
-    def state(self) -> str:
+    def state(self) -> ListenerState:
         if self._stopped:
-            return "stopped"
+            return ListenerState.STOPPED
         if self._stopping.is_set():
-            return "stopping"
+            return ListenerState.STOPPING
         if self._reader.waiting_for_queue:
-            return "waiting"
-        return {None: "starting", True: "running", False: "failed"}[self._reader.available]
+            return ListenerState.WAITING
+        return _AVAILABILITY[self._reader.available]
 
     def detail(self) -> str:
         """Why the state is not plainly "running" (shown by /readyz)."""

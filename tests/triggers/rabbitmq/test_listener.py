@@ -130,7 +130,6 @@ def listener_for(app: LoadedApp, executor: ThreadPoolExecutor) -> RabbitMQListen
         app=app,
         invoker=invoker,
         settings=app.settings[spec.name][spec.trigger.name],
-        all_settings=app.settings[spec.name],
         metrics=metrics,
         host_id="tests",
     )
