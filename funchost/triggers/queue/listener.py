@@ -10,10 +10,7 @@ the queue is empty, missing or unreachable. Stop: fetch no more, drain within th
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import logging
-import typing
 import uuid
 from typing import Any
 
@@ -45,7 +42,8 @@ class QueueListener:
         self._options = QueuesOptions.from_section(ctx.app.host_config.extension("queues"))
         self._lease = lease_seconds(self._function)
         self._binding = ctx.invoker.spec.trigger.name
-        self._kind = trigger_kind(self._function, self._binding, _annotation(ctx, self._function, self._binding))
+        annotation = ctx.app.function(self._function).annotations.get(self._binding)
+        self._kind = trigger_kind(self._function, self._binding, annotation)
         setting = ctx.settings.connection.setting_name
         self._service = service_client(connection_string(ctx.settings, where), where, setting)
         self._queue = self._service.get_queue_client(ctx.settings.queue_name)
@@ -181,11 +179,3 @@ class QueueListener:
         except InvocationError:
             return False  # logged by the invoker with the user's traceback
         return True
-
-
-def _annotation(ctx: ListenerContext, function: str, parameter: str) -> Any:
-    target = ctx.app.function(function).callable
-    with contextlib.suppress(Exception):  # unresolvable forward references: fall back to the raw annotation
-        return typing.get_type_hints(target).get(parameter)
-    raw = inspect.signature(target).parameters.get(parameter)
-    return None if raw is None or raw.annotation is inspect.Parameter.empty else raw.annotation

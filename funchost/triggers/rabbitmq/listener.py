@@ -42,8 +42,8 @@ class RabbitMQListener:
         self.name = f"rabbitmq:{self._function}"
         trigger = ctx.invoker.spec.trigger
         self._binding = trigger.name
-        user_function = ctx.app.function(self._function).callable
-        self._convert = body_converter(self._function, user_function, trigger.name, trigger.data_type)
+        annotation = ctx.app.function(self._function).annotations.get(trigger.name)
+        self._convert = body_converter(self._function, annotation, trigger.name, trigger.data_type)
         self._options = RabbitMQOptions.from_section(ctx.app.host_config.extension("rabbitMQ"))
         self._gate = WorkGate(self._options.prefetch_count, self.name)
         self._delivery = Delivery(ctx.invoker, trigger.name, self._settings.queue_name, self._convert, ctx.metrics)
