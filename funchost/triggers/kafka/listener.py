@@ -169,10 +169,7 @@ class KafkaListener:
                 batch_size=self._config.batch_size,
                 options=self._options,
                 failures=self._failures,
-                invoke=self._invoke,
-                store=self._commits.store,
-                rewind=lambda tp, offset: self._call_consumer("seek", tp, offset),
-                resume=lambda tp: self._call_consumer("resume", tp),
+                control=self,
             )
 
     async def give_up(self, revoked: set[TopicPartition]) -> None:
@@ -192,7 +189,9 @@ class KafkaListener:
         for worker in workers:
             self._workers.pop(worker.tp, None)
 
-    async def _invoke(self, records: Records) -> bool:
+    # -- PartitionControl (what the partition workers ask for) ---------------------------------------------------
+
+    async def invoke(self, records: Records) -> bool:
         # Runs in the partition worker's task (nothing cancels it but the drain at the end of stop()'s grace
         # period; then the outcome is unknown, nothing is stored and the records are redelivered).
         await self._gate.acquire()
@@ -209,6 +208,15 @@ class KafkaListener:
             logger.exception("Function '%s': the Kafka event(s) could not be converted", self._function)
             return False
         return True
+
+    def store(self, tp: TopicPartition, offset: int) -> None:
+        self._commits.store(tp, offset)
+
+    def rewind(self, tp: TopicPartition, offset: int) -> None:
+        self._call_consumer("seek", tp, offset)
+
+    def resume(self, tp: TopicPartition) -> None:
+        self._call_consumer("resume", tp)
 
     def _call_consumer(self, method: str, *args: Any) -> None:
         if self._consumer is not None and not self._supervisor.stopping.is_set():
