@@ -133,7 +133,6 @@ class Host:
                 app=app,
                 invoker=self.invokers[spec.name],
                 settings=app.settings[spec.name][spec.trigger.name],
-                all_settings=app.settings[spec.name],
                 metrics=self.metrics,
                 host_id=hid,
             )

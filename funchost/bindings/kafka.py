@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import inspect
 import json
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -204,16 +203,11 @@ def _is_event_list(annotation: Any) -> bool:
 
 
 def trigger_value(
-    function_name: str, function: Callable[..., Any], parameter: str, cardinality: str, data_type: str | None
+    function_name: str, annotation: Any, parameter: str, cardinality: str, data_type: str | None
 ) -> TriggerValue:
-    """The converter for the trigger parameter's annotation; `FunctionDefinitionError` when the worker would
-    refuse to load the function (or would fail on every batch)."""
-    try:
-        hints = typing.get_type_hints(function)
-    except Exception:  # unresolvable forward references: use the raw annotation
-        hints = {}
-    raw = inspect.signature(function).parameters[parameter].annotation
-    annotation = hints.get(parameter, None if raw is inspect.Parameter.empty else raw)
+    """The converter for the trigger parameter's annotation (`IndexedFunction.annotations`, None when it has
+    none); `FunctionDefinitionError` when the worker would refuse to load the function (or would fail on every
+    batch)."""
     many = cardinality == "many"
     if annotation in (str, bytes):
         if many:

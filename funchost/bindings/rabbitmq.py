@@ -9,7 +9,6 @@ type the JSON-decoded body. azure-functions has no RabbitMQ converter, so an una
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import ssl
@@ -63,16 +62,10 @@ def _unwrap_optional(annotation: Any) -> Any:
     return annotation
 
 
-def body_converter(
-    function_name: str, function: Callable[..., Any], parameter: str, data_type: str | None
-) -> BodyConverter:
-    """The converter for the trigger parameter's annotation; `FunctionDefinitionError` if it is unsupported."""
-    try:
-        hints = typing.get_type_hints(function)
-    except Exception:  # unresolvable forward references: fall back to the raw annotation
-        hints = {}
-    raw = inspect.signature(function).parameters[parameter].annotation
-    annotation = _unwrap_optional(hints.get(parameter, None if raw is inspect.Parameter.empty else raw))
+def body_converter(function_name: str, annotation: Any, parameter: str, data_type: str | None) -> BodyConverter:
+    """The converter for the trigger parameter's annotation (`IndexedFunction.annotations`, None when it has
+    none); `FunctionDefinitionError` if it is unsupported."""
+    annotation = _unwrap_optional(annotation)
     if annotation is None or annotation is Any:
         binary = (data_type or "").lower() == "binary"
         return bytes if binary else _text

@@ -36,7 +36,7 @@ from funchost.http.keys import key_matches
 from funchost.metadata.function_errors import FunctionError
 from funchost.metrics import HostMetrics
 
-READY_LISTENER_STATES = frozenset({"running", "standby", "waiting"})
+READY_LISTENER_STATES = frozenset({"running", "standby", "waiting"})  # values of funchost.triggers.base.ListenerState
 """Listener states that leave the instance ready; anything else (starting, reconnecting, failed, stopping…) does not."""
 RUNNING = "Running"
 

@@ -149,7 +149,7 @@ def _admit(indexed: IndexedFunction, env: Mapping[str, str], streams: bool) -> d
                 + (f": {row.why}" if row.why else ""),
                 f"{row.fix} ({hosted})",
             )
-    check_signature(spec, indexed.callable, http_streams=streams)
+    check_signature(spec, indexed.callable, indexed.annotations, http_streams=streams)
     parsed = {b.name: parse_binding(b, spec.name, env) for b in spec.bindings}
     for binding in spec.bindings:
         settings = parsed[binding.name]

@@ -7,10 +7,12 @@ Mirrors the Python worker's indexing (`PYTHON_SCRIPT_FILE_NAME`, exactly one `Fu
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import sys
+import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,6 +35,29 @@ class IndexedFunction:
     callable: Callable[..., Any]
     native_app: Any = None  # the user's ASGI or WSGI application when spec.http_type is "asgi" / "wsgi"
     http_stream: bool = False  # served with FastAPI request/response types (funchost.metadata.http_streams)
+    annotations: Mapping[str, Any] = field(init=False, repr=False, compare=False)
+    """Parameter name (and "return") → its resolved annotation, resolved once here; see `parameter_annotations`."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "annotations", parameter_annotations(self.callable))
+
+
+def parameter_annotations(function: Callable[..., Any]) -> dict[str, Any]:
+    """The function's annotations with forward references resolved (`typing.get_type_hints`); where they cannot
+    be resolved, the raw annotations. Unannotated parameters are absent; so is everything when the signature
+    cannot be read (the signature check reports that)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return {}
+    try:
+        return typing.get_type_hints(function)
+    except Exception:  # unresolvable forward references: fall back to the raw annotations
+        empty = inspect.Parameter.empty
+        hints = {p: v.annotation for p, v in signature.parameters.items() if v.annotation is not empty}
+        if signature.return_annotation is not inspect.Signature.empty:
+            hints["return"] = signature.return_annotation
+        return hints
 
 
 def script_file_name(env: Mapping[str, str]) -> str:

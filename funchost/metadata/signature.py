@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import azure.functions as func
@@ -26,20 +26,16 @@ def is_out_annotation(annotation: Any) -> bool:
     return isinstance(origin, type) and issubclass(origin, func.Out)
 
 
-def check_signature(spec: FunctionSpec, function: Callable[..., Any], *, http_streams: bool = False) -> None:
-    """Raise `FunctionDefinitionError` as the worker would at load; `http_streams`: the app is in stream mode."""
+def check_signature(
+    spec: FunctionSpec, function: Callable[..., Any], hints: Mapping[str, Any], *, http_streams: bool = False
+) -> None:
+    """Raise `FunctionDefinitionError` as the worker would at load. `hints`: the resolved annotations
+    (`IndexedFunction.annotations`); `http_streams`: the app is in stream mode."""
     name = spec.name
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError) as exc:
         raise FunctionDefinitionError(name, f"its signature cannot be read ({exc})", "use a plain def") from exc
-    try:
-        hints = typing.get_type_hints(function)
-    except Exception:  # unresolvable forward references: fall back to raw annotations
-        hints = {p: v.annotation for p, v in parameters.items() if v.annotation is not inspect.Parameter.empty}
-        returned = inspect.signature(function).return_annotation
-        if returned is not inspect.Signature.empty:
-            hints["return"] = returned
     bindings = {b.name: b for b in spec.bindings}
     for binding in spec.bindings:
         if binding.name == "$return":

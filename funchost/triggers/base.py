@@ -7,8 +7,8 @@ optional and are imported only when an app uses that trigger.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from funchost.errors import FunctionDefinitionError
@@ -27,6 +27,20 @@ LISTENERS: dict[str, str] = {
 }
 
 
+class ListenerState(StrEnum):
+    """A listener's one-word state, as /readyz shows it (the values are the wire format; funchost.http.health
+    counts running, standby and waiting as ready)."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    WAITING = "waiting"  # the broker or storage answers but the queue does not exist yet
+    STANDBY = "standby"  # a timer another instance holds the lease for
+    RECONNECTING = "reconnecting"
+    FAILED = "failed"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
 @dataclass(frozen=True)
 class ListenerContext:
     """What every listener gets: the app, its own invoker and typed trigger settings, and host services."""
@@ -34,7 +48,6 @@ class ListenerContext:
     app: LoadedApp
     invoker: FunctionInvoker
     settings: BindingSettings
-    all_settings: Mapping[str, BindingSettings]  # this function's bindings, by name (for output bindings)
     metrics: HostMetrics
     host_id: str
 
@@ -50,8 +63,8 @@ class Listener(Protocol):
     async def stop(self, grace_seconds: float) -> None:
         """Stop taking new events, let in-flight invocations finish (up to the grace period), settle, close."""
 
-    def state(self) -> str:
-        """A one-word state for /readyz: "starting", "running", "standby", "stopping", "stopped", "failed"."""
+    def state(self) -> ListenerState:
+        """The state /readyz shows."""
 
     @property
     def in_flight(self) -> int:

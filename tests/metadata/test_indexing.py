@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import azure.functions as func
 import pytest
 
 from funchost.errors import AppLoadError, ConfigurationError
 from funchost.metadata.app_loader import load_app
+from funchost.metadata.indexing import parameter_annotations
 from funchost.metadata.spec import Direction, FunctionSpec
 from tests.support.apps import write_app
 
@@ -47,6 +50,22 @@ def test_v2_app_is_indexed_with_bindings_retry_and_blueprints(tmp_path: Path) ->
     assert [tick.retry.delay_before(n) for n in (1, 2, 7)] == [10, 20, 640]
     hello = app.function("hello").spec
     assert hello.is_http and [b.name for b in hello.outputs()] == ["$return"]
+
+
+def test_annotations_are_resolved_once_at_indexing(tmp_path: Path) -> None:
+    app = load_app(write_app(tmp_path / "ann", V2_APP))
+    tick = app.function("every5")
+    assert tick.annotations == {"timer": func.TimerRequest, "return": type(None)}
+    assert app.function("hello").annotations["req"] is func.HttpRequest  # resolved under `from __future__` too
+
+
+def test_unresolvable_forward_references_fall_back_to_the_raw_annotations() -> None:
+    namespace: dict[str, Any] = {}
+    source = 'def handler(msg: "NotDefinedAnywhere", plain, other: str) -> "AlsoMissing": pass'
+    exec(compile(source, "handler", "exec", dont_inherit=True), {}, namespace)  # not this module's __future__
+    handler = namespace["handler"]
+    assert parameter_annotations(handler) == {"msg": "NotDefinedAnywhere", "other": str, "return": "AlsoMissing"}
+    assert parameter_annotations(len) == {}  # a builtin: nothing to resolve (the signature check reports it)
 
 
 def test_metadata_round_trips_through_json(tmp_path: Path) -> None:

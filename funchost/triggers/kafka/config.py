@@ -52,14 +52,14 @@ class KafkaTriggerConfig:
                     "brokerList with protocol SaslSsl, authenticationMode Plain, username '$ConnectionString' for "
                     "Event Hubs",
                 )
-        function = ctx.app.function(name).callable
+        annotation = ctx.app.function(name).annotations.get(trigger.name)
         where = f"Function '{name}' (Kafka trigger on topic '{settings.topic}')"
         return cls(
             function=name,
             binding=trigger.name,
             settings=settings,
             options=KAFKA.options(ctx.app.host_config),
-            convert=trigger_value(name, function, trigger.name, settings.cardinality, settings.data_type),
+            convert=trigger_value(name, annotation, trigger.name, settings.cardinality, settings.data_type),
             client_options=client_options(kafka_security(settings, where), where),
             client_id=f"funchost-{ctx.host_id}",
         )

@@ -11,7 +11,8 @@ Offsets are committed by `kafka_commit.py`; the consumer's options come from `ka
 Rebalance: before partitions are revoked their in-flight work finishes, is settled and committed
 (`on_partitions_revoked`); buffered records are dropped and refetched by the next owner. A broker that cannot be
 reached at start (or later) is reported naming the brokerList setting and servers and retried in the
-background, state "starting"/"reconnecting" (so /readyz is 503). Stop: stop fetching, let in-flight work finish
+background by `funchost.triggers.supervisor` (this listener plugs in connect/consume/disconnect), state
+"starting"/"reconnecting" (so /readyz is 503). Stop: stop fetching, let in-flight work finish
 within the grace period, settle and commit it, then leave the group and close the consumer.
 """
 
@@ -30,15 +31,15 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from funchost.errors import InvocationError
-from funchost.triggers.base import ListenerContext
+from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.kafka.commit import OffsetCommitter
 from funchost.triggers.kafka.config import KafkaTriggerConfig
 from funchost.triggers.kafka.partition import PartitionWorker, Records
+from funchost.triggers.supervisor import Problem, Supervisor
 
 logger = logging.getLogger("funchost.kafka")
 MAX_PARTITIONS_IN_FLIGHT = 1024  # one invocation per assigned partition at a time; this only caps the total
-RETRY_DELAYS = (1.0, 2.0, 4.0, 5.0)  # then every 5 s
 FETCH_TIMEOUT_MS = 1000
 
 
@@ -79,36 +80,27 @@ class KafkaListener:
         self._failures: dict[tuple[TopicPartition, int], int] = {}
         self._workers: dict[TopicPartition, PartitionWorker] = {}
         self._consumer: AIOKafkaConsumer | None = None
-        self._state = "starting"
-        self._problem = ""  # the error it retries after (for /readyz), empty while consuming
-        self._stopping = asyncio.Event()
-        self._first_attempt = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor = Supervisor(self.name, self, logger)
 
     # -- Listener contract -------------------------------------------------------------------------------------
 
-    def state(self) -> str:
-        return self._state
+    def state(self) -> ListenerState:
+        return self._supervisor.state
 
     def detail(self) -> str:
         """Why the state is not plainly "running" (shown by /readyz)."""
-        return self._problem
+        return self._supervisor.problem
 
     @property
     def in_flight(self) -> int:
         return self._gate.in_flight
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=self.name)
-        await self._first_attempt.wait()  # connected, or the failure is reported and retries are scheduled
+        await self._supervisor.start()  # connected, or the failure is reported and retries are scheduled
 
     async def stop(self, grace_seconds: float) -> None:
-        self._state = "stopping"
-        self._stopping.set()
-        if self._task is not None:  # stop fetching first
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._supervisor.begin_stop()
+        await self._supervisor.cancel()  # stop fetching first
         if self._consumer is not None:
             with contextlib.suppress(KafkaError):
                 self._consumer.pause(*self._consumer.assignment())
@@ -117,66 +109,56 @@ class KafkaListener:
             worker.close()
         await self._gate.drain(grace_seconds)
         await asyncio.gather(*(w.task for w in workers), return_exceptions=True)
-        await self._disconnect()
-        self._state = "stopped"
+        await self._close_consumer()
+        self._supervisor.stopped()
         logger.info("Kafka listener for function '%s' stopped", self._function)
 
     async def trigger_manually(self, payload: str) -> None:
         record = ManualRecord(self._settings.topic, payload.encode("utf-8"), timestamp=int(time.time() * 1000))
         await self._ctx.invoker.invoke({self._config.binding: self._config.convert([record])})
 
-    # -- connection ----------------------------------------------------------------------------------------------
+    # -- connection (Supervised) -------------------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        failures, last_error = 0, ""
-        while not self._stopping.is_set():
-            consumer = None
-            try:
-                consumer = self._consumer = self._config.consumer(_Rebalance(self))
-                await consumer.start()
-                self._commits.attach(consumer)
-                self._state, failures, self._problem = "running", 0, ""
-                logger.info(
-                    "Kafka trigger '%s' consuming topic '%s' as group '%s' from %s",
-                    self._function,
-                    self._settings.topic,
-                    self._settings.consumer_group,
-                    self._settings.bootstrap_servers,
-                )
-                self._first_attempt.set()
-                await self._fetch(consumer)
-            except Exception as exc:  # broker errors are retried; anything else is logged with its traceback
-                failures += 1
-                error = self._config.explain(exc)
-                if error != last_error or failures % 12 == 0:
-                    unexpected = not isinstance(exc, KafkaError | OSError)
-                    logger.error("%s (attempt %d; retrying in the background)", error, failures, exc_info=unexpected)
-                last_error = self._problem = error
-                self._state = "starting" if self._state == "starting" else "reconnecting"
-                self._first_attempt.set()
-                await self._release(set(self._workers))
-                await self._disconnect(consumer)
-                delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), delay)
+    async def connect(self) -> None:
+        consumer = self._consumer = self._config.consumer(_Rebalance(self))
+        await consumer.start()
+        self._commits.attach(consumer)
+        logger.info(
+            "Kafka trigger '%s' consuming topic '%s' as group '%s' from %s",
+            self._function,
+            self._settings.topic,
+            self._settings.consumer_group,
+            self._settings.bootstrap_servers,
+        )
 
-    async def _disconnect(self, consumer: AIOKafkaConsumer | None = None) -> None:
-        consumer = consumer or self._consumer
+    async def consume(self) -> str:
+        consumer = self._consumer
+        assert consumer is not None
+        while not self._supervisor.stopping.is_set():
+            fetched = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS)
+            for tp, records in fetched.items():
+                worker = self._workers.get(tp)
+                if worker is not None and records and worker.feed(records):
+                    self._call(consumer.pause, tp)
+        return ""
+
+    def explain(self, exc: Exception) -> Problem:
+        # broker errors are retried; anything else is logged with its traceback
+        return Problem(self._config.explain(exc), traceback=not isinstance(exc, KafkaError | OSError))
+
+    async def disconnect(self) -> None:
+        await self._release(set(self._workers))
+        await self._close_consumer()
+
+    async def _close_consumer(self) -> None:
+        consumer = self._consumer
         await self._commits.detach()
         self._consumer = None
         if consumer is not None:
             with contextlib.suppress(Exception):
                 await consumer.stop()  # leaves the group
 
-    # -- fetching and partitions ---------------------------------------------------------------------------------
-
-    async def _fetch(self, consumer: AIOKafkaConsumer) -> None:
-        while not self._stopping.is_set():
-            fetched = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS)
-            for tp, records in fetched.items():
-                worker = self._workers.get(tp)
-                if worker is not None and records and worker.feed(records):
-                    self._call(consumer.pause, tp)
+    # -- partitions --------------------------------------------------------------------------------------------
 
     def take(self, assigned: set[TopicPartition]) -> None:
         logger.info("Kafka trigger '%s' assigned partitions %s", self._function, _names(assigned))
@@ -187,10 +169,7 @@ class KafkaListener:
                 batch_size=self._config.batch_size,
                 options=self._options,
                 failures=self._failures,
-                invoke=self._invoke,
-                store=self._commits.store,
-                rewind=lambda tp, offset: self._call_consumer("seek", tp, offset),
-                resume=lambda tp: self._call_consumer("resume", tp),
+                control=self,
             )
 
     async def give_up(self, revoked: set[TopicPartition]) -> None:
@@ -210,7 +189,9 @@ class KafkaListener:
         for worker in workers:
             self._workers.pop(worker.tp, None)
 
-    async def _invoke(self, records: Records) -> bool:
+    # -- PartitionControl (what the partition workers ask for) ---------------------------------------------------
+
+    async def invoke(self, records: Records) -> bool:
         # Runs in the partition worker's task (nothing cancels it but the drain at the end of stop()'s grace
         # period; then the outcome is unknown, nothing is stored and the records are redelivered).
         await self._gate.acquire()
@@ -228,8 +209,17 @@ class KafkaListener:
             return False
         return True
 
+    def store(self, tp: TopicPartition, offset: int) -> None:
+        self._commits.store(tp, offset)
+
+    def rewind(self, tp: TopicPartition, offset: int) -> None:
+        self._call_consumer("seek", tp, offset)
+
+    def resume(self, tp: TopicPartition) -> None:
+        self._call_consumer("resume", tp)
+
     def _call_consumer(self, method: str, *args: Any) -> None:
-        if self._consumer is not None and not self._stopping.is_set():
+        if self._consumer is not None and not self._supervisor.stopping.is_set():
             self._call(getattr(self._consumer, method), *args)
 
     @staticmethod

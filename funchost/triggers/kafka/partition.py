@@ -16,8 +16,8 @@ import asyncio
 import enum
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any
+from collections.abc import MutableMapping, Sequence
+from typing import Any, Protocol
 
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
@@ -42,8 +42,24 @@ def settle_action(succeeded: bool, options: KafkaOptions, failures: int) -> Acti
     return Action.REDELIVER
 
 
+class PartitionControl(Protocol):
+    """What a partition worker asks of its listener (the consumer and the offset store stay the listener's)."""
+
+    async def invoke(self, records: Records) -> bool:
+        """Run the function for the records (its retry policy included); True if it succeeded."""
+
+    def store(self, tp: TopicPartition, offset: int) -> None:
+        """Mark `offset` (the next one to read) as ready for commit."""
+
+    def rewind(self, tp: TopicPartition, offset: int) -> None:
+        """Fetch the partition again from `offset` (a redelivery)."""
+
+    def resume(self, tp: TopicPartition) -> None:
+        """Fetch for the partition again (its buffer has room)."""
+
+
 class PartitionWorker:
-    """Feeds one partition's records to the function in order and settles each outcome through callbacks."""
+    """Feeds one partition's records to the function in order and settles each outcome through its control."""
 
     def __init__(
         self,
@@ -53,17 +69,14 @@ class PartitionWorker:
         batch_size: int,
         options: KafkaOptions,
         failures: MutableMapping[tuple[TopicPartition, int], int],
-        invoke: Callable[[Records], Awaitable[bool]],
-        store: Callable[[TopicPartition, int], None],
-        rewind: Callable[[TopicPartition, int], None],
-        resume: Callable[[TopicPartition], None],
+        control: PartitionControl,
     ) -> None:
         self.tp = tp
         self._function = function
         self._batch_size = batch_size
         self._options = options
         self._failures = failures
-        self._invoke, self._store, self._rewind, self._resume = invoke, store, rewind, resume
+        self._control = control
         self._high_water = 2 * options.max_batch_size
         self._low_water = options.max_batch_size
         self._buffer: deque[ConsumerRecord[Any, Any]] = deque()
@@ -109,8 +122,8 @@ class PartitionWorker:
                 return
             batch = [self._buffer.popleft() for _ in range(min(self._batch_size, len(self._buffer)))]
             if len(self._buffer) <= self._low_water:
-                self._resume(self.tp)
-            succeeded = await self._invoke(batch)
+                self._control.resume(self.tp)
+            succeeded = await self._control.invoke(batch)
             self._settle(batch, succeeded)
 
     def _settle(self, batch: Records, succeeded: bool) -> None:
@@ -133,8 +146,8 @@ class PartitionWorker:
             )
             self._buffer.clear()
             self._next = first.offset
-            self._rewind(self.tp, first.offset)
-            self._resume(self.tp)
+            self._control.rewind(self.tp, first.offset)
+            self._control.resume(self.tp)
             return
         self._failures.pop(key, None)
         if action is Action.FORCE_COMMIT:
@@ -149,4 +162,4 @@ class PartitionWorker:
                 self._options.max_retries,
                 last.offset + 1,
             )
-        self._store(self.tp, last.offset + 1)
+        self._control.store(self.tp, last.offset + 1)

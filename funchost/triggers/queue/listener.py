@@ -1,5 +1,5 @@
-"""Azure Storage Queue trigger: polls the queue as Azure's QueueListener does and settles each message with
-`QueueProcessor` (poison rules, delete, release) after its invocation's outcome is known.
+"""Azure Storage Queue trigger: polls the queue as Azure's QueueListener does and feeds each leased message to
+`QueueProcessor`, which converts it, invokes the function and settles it (poison rules, delete, release).
 
 Polling (Microsoft.Azure.WebJobs.Extensions.Storage.Common/src/Shared/Queues/QueueListener.cs): receive up to
 batchSize messages with a 10-minute visibility timeout (renewed while a function runs); fetch the next batch
@@ -10,27 +10,25 @@ the queue is empty, missing or unreachable. Stop: fetch no more, drain within th
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import logging
-import typing
 import uuid
 from typing import Any
 
 from azure.storage.queue import QueueMessage
 
-from funchost.bindings.queue import QUEUE_WATCHER, trigger_kind, trigger_value
-from funchost.errors import InvocationError
+from funchost.bindings.queue import QUEUE_WATCHER, trigger_kind
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.trigger_kinds import QUEUE
-from funchost.triggers.base import ListenerContext
+from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease
 from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds, service_client
-from funchost.triggers.queue.processor import QueueProcessor, poison_queue_name
+from funchost.triggers.queue.processor import QueueProcessor, message_converter, poison_queue_name
 from funchost.triggers.queue.reader import QueueReader
 
 logger = logging.getLogger("funchost.queue")
+# QueueReader.available: not polled yet / the last receive worked / it failed
+_AVAILABILITY = {None: ListenerState.STARTING, True: ListenerState.RUNNING, False: ListenerState.FAILED}
 
 
 class QueueListener:
@@ -43,13 +41,19 @@ class QueueListener:
         self._options = QUEUE.options(ctx.app.host_config)
         self._lease = lease_seconds(self._function)
         self._binding = ctx.invoker.spec.trigger.name
-        self._kind = trigger_kind(self._function, self._binding, _annotation(ctx, self._function, self._binding))
+        annotation = ctx.app.function(self._function).annotations.get(self._binding)
+        kind = trigger_kind(self._function, self._binding, annotation)
         setting = ctx.settings.connection.setting_name
         self._service = service_client(connection_string(ctx.settings, where), where, setting)
         self._queue = self._service.get_queue_client(ctx.settings.queue_name)
         poison = poison_queue_name(ctx.settings.queue_name)
         self._processor = QueueProcessor(
-            self._queue, self._service.get_queue_client(poison) if poison else None, self._options
+            self._queue,
+            self._service.get_queue_client(poison) if poison else None,
+            self._options,
+            invoker=ctx.invoker,
+            binding=self._binding,
+            convert=message_converter(kind),
         )
         self._reader = QueueReader(
             self._queue,
@@ -69,14 +73,14 @@ class QueueListener:
 
     # -- Listener contract -------------------------------------------------------------------------------------
 
-    def state(self) -> str:
+    def state(self) -> ListenerState:
         if self._stopped:
-            return "stopped"
+            return ListenerState.STOPPED
         if self._stopping.is_set():
-            return "stopping"
+            return ListenerState.STOPPING
         if self._reader.waiting_for_queue:
-            return "waiting"
-        return {None: "starting", True: "running", False: "failed"}[self._reader.available]
+            return ListenerState.WAITING
+        return _AVAILABILITY[self._reader.available]
 
     def detail(self) -> str:
         """Why the state is not plainly "running" (shown by /readyz)."""
@@ -112,7 +116,7 @@ class QueueListener:
 
     async def trigger_manually(self, payload: str) -> None:
         message = QueueMessage(content=payload, id=str(uuid.uuid4()), dequeue_count=1)
-        await self._invoke(message, payload.encode("utf-8"))
+        await self._processor.invoke(message, payload.encode("utf-8"))
 
     # -- polling -----------------------------------------------------------------------------------------------
 
@@ -139,7 +143,7 @@ class QueueListener:
                 return
             for message in batch:
                 await self._gate.acquire()
-                task = self._gate.spawn(self._processor.process(self._lease_of(message), self._invoke))
+                task = self._gate.spawn(self._processor.process(self._lease_of(message)))
                 self._processing.add(task)
                 task.add_done_callback(self._processing.discard)
 
@@ -160,30 +164,3 @@ class QueueListener:
 
     def _lease_of(self, message: QueueMessage) -> MessageLease:
         return MessageLease(self._queue, message, self._lease)
-
-    # -- one message -------------------------------------------------------------------------------------------
-
-    async def _invoke(self, message: QueueMessage, body: bytes) -> bool:
-        value = trigger_value(
-            self._kind,
-            id=message.id,
-            body=body,
-            dequeue_count=message.dequeue_count or 0,
-            expiration_time=message.expires_on,
-            insertion_time=message.inserted_on,
-            time_next_visible=message.next_visible_on,
-            pop_receipt=message.pop_receipt,
-        )
-        try:
-            await self._ctx.invoker.invoke({self._binding: value})
-        except InvocationError:
-            return False  # logged by the invoker with the user's traceback
-        return True
-
-
-def _annotation(ctx: ListenerContext, function: str, parameter: str) -> Any:
-    target = ctx.app.function(function).callable
-    with contextlib.suppress(Exception):  # unresolvable forward references: fall back to the raw annotation
-        return typing.get_type_hints(target).get(parameter)
-    raw = inspect.signature(target).parameters.get(parameter)
-    return None if raw is None or raw.annotation is inspect.Parameter.empty else raw.annotation

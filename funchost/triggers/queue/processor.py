@@ -1,5 +1,6 @@
 """Processing one storage-queue message as Azure's QueueListener.ProcessMessageAsync and QueueProcessor do:
-decode, the poison rules, invoke while the lease is renewed, then delete on success or release on failure.
+decode, the poison rules, convert and invoke while the lease is renewed, then delete on success or release on
+failure — one direction, in one object (the listener only feeds it leased messages).
 
 Rules (Microsoft.Azure.WebJobs.Extensions.Storage.Common/src/Shared/Queues/QueueProcessor.cs):
 - before invoking, `DequeueCount > MaxDequeueCount` → move to the poison queue and skip;
@@ -15,18 +16,20 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from funchost.bindings.queue import QUEUE_WATCHER, MessageDecodingError, decode_body
+from funchost.bindings.queue import QUEUE_WATCHER, MessageDecodingError, TriggerKind, decode_body, trigger_value
+from funchost.errors import InvocationError
+from funchost.invocation import FunctionInvoker
 from funchost.metadata.extension_options import QueuesOptions
 from funchost.triggers.queue.lease import MessageLease
 from funchost.triggers.queue.polling import describe, is_lost_message, is_queue_missing
 
-Invoke = Callable[[QueueMessage, bytes], Awaitable[bool]]  # run the function; True if it succeeded
+Convert = Callable[[QueueMessage, bytes], object]  # the message and its decoded body → the trigger argument
 
 logger = logging.getLogger("funchost.queue")
 POISON_SUFFIX = "-poison"
@@ -54,13 +57,52 @@ async def send_creating_queue(queue: QueueClient, text: str) -> None:
     QUEUE_WATCHER.notify(queue.url)
 
 
+def message_converter(kind: TriggerKind) -> Convert:
+    """The converter for a trigger parameter of `kind` (from its annotation, `funchost.bindings.queue`)."""
+
+    def convert(message: QueueMessage, body: bytes) -> object:
+        return trigger_value(
+            kind,
+            id=message.id,
+            body=body,
+            dequeue_count=message.dequeue_count or 0,
+            expiration_time=message.expires_on,
+            insertion_time=message.inserted_on,
+            time_next_visible=message.next_visible_on,
+            pop_receipt=message.pop_receipt,
+        )
+
+    return convert
+
+
 class QueueProcessor:
-    def __init__(self, queue: QueueClient, poison: QueueClient | None, options: QueuesOptions) -> None:
+    def __init__(
+        self,
+        queue: QueueClient,
+        poison: QueueClient | None,
+        options: QueuesOptions,
+        *,
+        invoker: FunctionInvoker,
+        binding: str,
+        convert: Convert,
+    ) -> None:
         self.queue = queue
         self.poison = poison
         self.options = options
+        self._invoker = invoker
+        self._binding = binding
+        self._convert = convert
 
-    async def process(self, lease: MessageLease, invoke: Invoke) -> None:
+    async def invoke(self, message: QueueMessage, body: bytes) -> bool:
+        """Convert and run the function once; True if it succeeded. (Also the manual trigger, which settles
+        nothing.)"""
+        try:
+            await self._invoker.invoke({self._binding: self._convert(message, body)})
+        except InvocationError:
+            return False  # logged by the invoker with the user's traceback
+        return True
+
+    async def process(self, lease: MessageLease) -> None:
         try:
             body = decode_body(lease.message.content or "", self.options.message_encoding)
         except MessageDecodingError:
@@ -70,7 +112,7 @@ class QueueProcessor:
             return
         lease.start_renewing()
         try:
-            succeeded = await invoke(lease.message, body)
+            succeeded = await self.invoke(lease.message, body)
         except asyncio.CancelledError:  # the drain's grace period ran out: hand the message back now
             await lease.stop_renewing()
             await asyncio.shield(self.release(lease, 0))

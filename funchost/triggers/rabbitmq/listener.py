@@ -6,7 +6,8 @@ Like the Functions host with any listener that fails to start (azure-webjobs-sdk
 a missing queue or an unreachable broker is logged and retried in the background; a lost connection is
 re-established and the consumer re-created, as RabbitMQ.Client's automatic recovery does (every 5 s). Until then
 the state is "starting" / "reconnecting", which turns /readyz to 503 — except while the broker answers but the queue
-does not exist yet: that is "waiting", which leaves /readyz at 200 (funchost.http.health says why).
+does not exist yet: that is "waiting", which leaves /readyz at 200 (funchost.http.health says why). The retry loop,
+its delays and states are `funchost.triggers.supervisor`'s; this listener plugs in connect/consume/disconnect.
 
 Stop: cancel the consumer (no new deliveries), let in-flight invocations finish within the grace period and
 settle them, then close the channel — RabbitMQ puts every delivered-but-unsettled message back in the queue.
@@ -23,14 +24,13 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from funchost.bindings.rabbitmq import body_converter, describe_endpoint, quiet_client_connection_logs
 from funchost.metadata.broker_settings import RabbitMQSettings
 from funchost.metadata.trigger_kinds import RABBITMQ
-from funchost.triggers.base import ListenerContext
+from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.rabbitmq.connection import Session, explain, open_session, queue_missing
 from funchost.triggers.rabbitmq.delivery import Delivery
+from funchost.triggers.supervisor import Problem, Supervisor
 
 logger = logging.getLogger("funchost.rabbitmq")
-RETRY_DELAYS = (1.0, 2.0, 4.0, 5.0)  # then every 5 s, RabbitMQ.Client's default NetworkRecoveryInterval
-REPEAT_SAME_ERROR_EVERY = 12  # attempts; a changed error is logged at once
 
 
 class RabbitMQListener:
@@ -42,17 +42,13 @@ class RabbitMQListener:
         self.name = f"rabbitmq:{self._function}"
         trigger = ctx.invoker.spec.trigger
         self._binding = trigger.name
-        user_function = ctx.app.function(self._function).callable
-        self._convert = body_converter(self._function, user_function, trigger.name, trigger.data_type)
+        annotation = ctx.app.function(self._function).annotations.get(trigger.name)
+        self._convert = body_converter(self._function, annotation, trigger.name, trigger.data_type)
         self._options = RABBITMQ.options(ctx.app.host_config)
         self._gate = WorkGate(self._options.prefetch_count, self.name)
         self._delivery = Delivery(ctx.invoker, trigger.name, self._settings.queue_name, self._convert, ctx.metrics)
-        self._state = "starting"
-        self._stopping = asyncio.Event()
-        self._first_attempt = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._session: Session | None = None
-        self._problem = ""  # why it cannot consume right now (for /readyz); never the password
+        self._supervisor = Supervisor(self.name, self, logger)  # its problem is never the password
         quiet_client_connection_logs()
         if ctx.invoker.spec.retry is not None:
             logger.warning(
@@ -63,112 +59,87 @@ class RabbitMQListener:
 
     # -- Listener contract -------------------------------------------------------------------------------------
 
-    def state(self) -> str:
-        return self._state
+    def state(self) -> ListenerState:
+        return self._supervisor.state
 
     def detail(self) -> str:
         """Why the state is not plainly "running" (shown by /readyz)."""
-        return self._problem
+        return self._supervisor.problem
 
     @property
     def in_flight(self) -> int:
         return self._gate.in_flight
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=self.name)
-        self._task.add_done_callback(self._run_ended)
-        await self._first_attempt.wait()  # consuming, or the failure is logged and retries are scheduled
+        await self._supervisor.start()  # consuming, or the failure is logged and retries are scheduled
 
     async def stop(self, grace_seconds: float) -> None:
-        self._state = "stopping"
-        self._stopping.set()
+        self._supervisor.begin_stop()
         if self._session is not None:
             await self._session.cancel_consumer()
         await self._gate.drain(grace_seconds)  # invocations finish and settle on their channel
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._supervisor.cancel()
         if self._session is not None:
             await self._session.close()
-        self._state = "stopped"
+        self._supervisor.stopped()
         logger.info("RabbitMQ listener for function '%s' stopped", self._function)
 
     async def trigger_manually(self, payload: str) -> None:
         await self._ctx.invoker.invoke({self._binding: self._convert(payload.encode("utf-8"))})
 
-    # -- sessions ----------------------------------------------------------------------------------------------
+    # -- sessions (Supervised) ---------------------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        failures, last_error = 0, ""
-        while not self._stopping.is_set():
-            try:
-                session = await open_session(
-                    self._settings, self._options.prefetch_count, f"funchost {self._function}", self._on_message
-                )
-            except Exception as exc:
-                failures += 1
-                error = explain(self._function, self._settings, exc)
-                if error != last_error or failures % REPEAT_SAME_ERROR_EVERY == 0:
-                    logger.error("%s (attempt %d; retrying in the background)", error, failures)
-                last_error = self._problem = error
-                if queue_missing(exc):
-                    self._state = "waiting"
-                else:
-                    self._state = "starting" if self._state == "starting" else "reconnecting"
-                self._first_attempt.set()
-                await self._sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1])
-                continue
-            self._session = session
-            logger.info(
-                "Function '%s' consumes RabbitMQ queue '%s' at %s (prefetchCount %d%s)",
-                self._function,
-                self._settings.queue_name,
-                describe_endpoint(self._settings.url),
-                self._options.prefetch_count,
-                f"; connected after {failures} failed attempts" if failures else "",
-            )
-            failures, last_error, self._problem = 0, "", ""
-            self._state = "running"
-            self._first_attempt.set()
-            await self._wait_for(session.lost)
-            if self._stopping.is_set():
-                return  # stop() settles and closes
-            self._state = "reconnecting"
-            self._problem = f"the connection to {describe_endpoint(self._settings.url)} was lost; reconnecting"
-            logger.warning(
-                "Function '%s': the connection to RabbitMQ at %s was lost; reconnecting (RabbitMQ redelivers the "
-                "messages that were not settled)",
-                self._function,
-                describe_endpoint(self._settings.url),
-            )
+    async def connect(self) -> None:
+        self._session = await open_session(
+            self._settings, self._options.prefetch_count, f"funchost {self._function}", self._on_message
+        )
+        failures = self._supervisor.failures
+        logger.info(
+            "Function '%s' consumes RabbitMQ queue '%s' at %s (prefetchCount %d%s)",
+            self._function,
+            self._settings.queue_name,
+            describe_endpoint(self._settings.url),
+            self._options.prefetch_count,
+            f"; connected after {failures} failed attempts" if failures else "",
+        )
+
+    async def consume(self) -> str:
+        session = self._session
+        assert session is not None
+        await self._wait_for(session.lost)
+        if self._supervisor.stopping.is_set():
+            return ""  # stop() settles and closes
+        logger.warning(
+            "Function '%s': the connection to RabbitMQ at %s was lost; reconnecting (RabbitMQ redelivers the "
+            "messages that were not settled)",
+            self._function,
+            describe_endpoint(self._settings.url),
+        )
+        return f"the connection to {describe_endpoint(self._settings.url)} was lost; reconnecting"
+
+    def explain(self, exc: Exception) -> Problem:
+        return Problem(explain(self._function, self._settings, exc), waiting=queue_missing(exc))
+
+    async def disconnect(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
             await session.close()
 
     async def _on_message(self, message: AbstractIncomingMessage, channel: AbstractChannel) -> None:
-        if not self._stopping.is_set():
+        if not self._supervisor.stopping.is_set():
             await self._gate.acquire()  # never waits while one channel's prefetch bounds the deliveries
-            work = self._delivery.run(message, channel) if not self._stopping.is_set() else _requeue(message)
+            work = self._delivery.run(message, channel) if not self._supervisor.stopping.is_set() else _requeue(message)
             await self._gate.run_here(work)  # aio-pika already runs this callback in a task of its own
         else:
             await _requeue(message)  # delivered after stop began: straight back to the queue
 
-    def _run_ended(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("RabbitMQ listener for function '%s' failed", self._function, exc_info=task.exception())
-            self._state = "failed"
-            self._first_attempt.set()
-
     async def _wait_for(self, lost: asyncio.Event) -> None:
-        waiters = {asyncio.create_task(lost.wait()), asyncio.create_task(self._stopping.wait())}
+        waiters = {asyncio.create_task(lost.wait()), asyncio.create_task(self._supervisor.stopping.wait())}
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:
                 waiter.cancel()
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
 
 
 async def _requeue(message: AbstractIncomingMessage) -> None:

@@ -20,7 +20,7 @@ from funchost.errors import ConnectionSettingError, InvocationError, ScheduleErr
 from funchost.metadata.binding_settings import TimerTriggerSettings
 from funchost.metadata.connections import storage_connection
 from funchost.metadata.spec import lookup
-from funchost.triggers.base import ListenerContext
+from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.timer.ncrontab import parse_schedule, schedule_timezone
 from funchost.triggers.timer.schedule_monitor import ScheduleMonitor, ScheduleStatus
 from funchost.triggers.timer.singleton import ListenerLock, SingletonOptions
@@ -43,7 +43,7 @@ class TimerListener:
             raise ScheduleError(f"Function '{self._function}': {exc}") from None
         self._options = SingletonOptions.from_host_json(_section(ctx, "singleton"))
         self._connection_string = self._storage_connection_string()
-        self._state = "starting"
+        self._state = ListenerState.STARTING
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._invocation: asyncio.Task[dict[str, Any]] | None = None
@@ -65,12 +65,12 @@ class TimerListener:
 
     # -- Listener contract -------------------------------------------------------------------------------------
 
-    def state(self) -> str:
+    def state(self) -> ListenerState:
         return self._state
 
     def detail(self) -> str:
         """Why it is in standby (shown by /readyz)."""
-        if self._state == "standby":
+        if self._state is ListenerState.STANDBY:
             return "another instance holds this timer's lock and runs the schedule; this one waits to take over"
         return ""
 
@@ -88,7 +88,7 @@ class TimerListener:
         logger.info("Timer '%s' started with schedule '%s'", self._function, self._settings.schedule)
 
     async def stop(self, grace_seconds: float) -> None:
-        self._state = "stopping"
+        self._state = ListenerState.STOPPING
         self._stopping.set()
         if self._invocation is not None and not self._invocation.done():
             done, _ = await asyncio.wait({self._invocation}, timeout=grace_seconds)
@@ -104,7 +104,7 @@ class TimerListener:
             await self._lock.release()
         if self._service is not None:
             await self._service.close()
-        self._state = "stopped"
+        self._state = ListenerState.STOPPED
 
     async def trigger_manually(self, payload: str) -> None:
         await self._invoke(past_due=False, last=None, next_=None)
@@ -116,13 +116,13 @@ class TimerListener:
         while not self._stopping.is_set():
             keeper = None
             if self._lock is not None:
-                self._state = "standby"
+                self._state = ListenerState.STANDBY
                 while not await self._lock.try_acquire():
                     if await self._sleep(self._options.recovery_polling_interval):
                         return
                 keeper = asyncio.create_task(self._lock.keep())
                 logger.info("Timer '%s' holds the listener lock; this instance runs the schedule", self._function)
-            self._state = "running"
+            self._state = ListenerState.RUNNING
             try:
                 await self._on_listening(first)
                 first = False

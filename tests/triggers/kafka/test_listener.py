@@ -32,6 +32,7 @@ from aiokafka.structs import TopicPartition
 from funchost.bindings.kafka import dotnet_timestamp, envelope, kafka_event, kafka_events, trigger_value
 from funchost.errors import ConfigurationError, FunctionDefinitionError
 from funchost.metadata.extension_options import KafkaOptions
+from funchost.metadata.indexing import parameter_annotations
 from funchost.triggers.kafka.partition import Action, settle_action
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess, free_port, run_cli
@@ -133,7 +134,7 @@ def test_trigger_value_follows_the_python_worker(
     function: Callable[..., None], cardinality: str, data_type: str | None, expected: type
 ) -> None:
     parameter = next(iter(inspect.signature(function).parameters))
-    convert = trigger_value("f", function, parameter, cardinality, data_type)
+    convert = trigger_value("f", parameter_annotations(function).get(parameter), parameter, cardinality, data_type)
     assert isinstance(convert([Record()]), expected)
 
 
@@ -144,7 +145,7 @@ def test_trigger_value_follows_the_python_worker(
 def test_annotations_the_worker_refuses(function: Callable[..., None], cardinality: str, text: str) -> None:
     parameter = next(iter(inspect.signature(function).parameters))
     with pytest.raises(FunctionDefinitionError, match=re.escape(text)) as caught:
-        trigger_value("orders", function, parameter, cardinality, None)
+        trigger_value("orders", parameter_annotations(function).get(parameter), parameter, cardinality, None)
     assert "Function 'orders'" in str(caught.value)
 
 

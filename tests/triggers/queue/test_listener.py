@@ -158,7 +158,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: str) -> I
                 send_outputs=dispatcher.send if dispatcher else None,
             )
             settings = self.loaded.settings[spec.name]
-            context = ListenerContext(self.loaded, invoker, settings[spec.trigger.name], settings, metrics, "test")
+            context = ListenerContext(self.loaded, invoker, settings[spec.trigger.name], metrics, "test")
             return QueueListener(context)
 
     def make(

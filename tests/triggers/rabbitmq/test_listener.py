@@ -24,6 +24,7 @@ from funchost.bindings.rabbitmq import BodyConversionError, body_converter, desc
 from funchost.errors import FunctionDefinitionError
 from funchost.invocation import FunctionInvoker, InFlight
 from funchost.metadata.app_loader import LoadedApp, load_app
+from funchost.metadata.indexing import parameter_annotations
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.triggers.base import ListenerContext
@@ -130,7 +131,6 @@ def listener_for(app: LoadedApp, executor: ThreadPoolExecutor) -> RabbitMQListen
         app=app,
         invoker=invoker,
         settings=app.settings[spec.name][spec.trigger.name],
-        all_settings=app.settings[spec.name],
         metrics=metrics,
         host_id="tests",
     )
@@ -164,10 +164,11 @@ seen = []
 # -- conversions ------------------------------------------------------------------------------------------------
 
 
-def _fn(annotation: str) -> Callable[..., Any]:
+def _fn(annotation: str) -> Any:
+    """The resolved annotation of parameter `msg` in `def f(msg<annotation>)`, as indexing records it."""
     namespace: dict[str, Any] = {}
     exec(f"def f(msg{annotation}) -> None: ...", {"Any": Any, "Optional": __import__("typing").Optional}, namespace)
-    return namespace["f"]  # type: ignore[no-any-return]
+    return parameter_annotations(namespace["f"]).get("msg")
 
 
 @pytest.mark.parametrize(
