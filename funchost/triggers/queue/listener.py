@@ -20,13 +20,14 @@ from typing import Any
 from azure.storage.queue import QueueMessage
 
 from funchost.bindings.queue import QUEUE_WATCHER, trigger_kind, trigger_value
+from funchost.brokers.azure_storage import service_client
 from funchost.errors import InvocationError
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.extension_options import QueuesOptions
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease
-from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds, service_client
+from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds
 from funchost.triggers.queue.processor import QueueProcessor, poison_queue_name
 from funchost.triggers.queue.reader import QueueReader
 
