@@ -59,7 +59,10 @@ def scaler_queue_client(conn: str, queue_name: str, where: str, setting_name: st
 
 
 def error_code(exc: BaseException) -> str:
-    return str(getattr(exc, "error_code", "") or "")
+    """The service's error code. The SDK sets a `StorageErrorCode` member when it knows the code (a str enum whose
+    str() is "StorageErrorCode.POP_RECEIPT_MISMATCH"), else the header's text: use the member's value."""
+    code = getattr(exc, "error_code", None)
+    return str(getattr(code, "value", code) or "")
 
 
 def is_not_found(exc: BaseException) -> bool:

@@ -40,7 +40,6 @@ async def test_a_missing_queue_is_missing_not_unreachable(azurite: str) -> None:
     assert describe(exc) == "HTTP 404 QueueNotFound"
 
 
-@pytest.mark.xfail(reason="error_code() reads str(StorageErrorCode.X); fixed next", strict=True)
 async def test_a_pop_receipt_that_no_longer_matches_is_a_lost_message(azurite: str) -> None:
     name = f"q{uuid.uuid4().hex}"
     async with queue_service_client(azurite) as service:
@@ -51,6 +50,7 @@ async def test_a_pop_receipt_that_no_longer_matches_is_a_lost_message(azurite: s
             with pytest.raises(AzureError) as info:
                 await queue.delete_message(sent.id, "not-the-receipt")
             assert is_lost_message(info.value) and not is_queue_missing(info.value)
+            assert describe(info.value) == "HTTP 400 PopReceiptMismatch"
         finally:
             await queue.delete_queue()
 
