@@ -20,12 +20,13 @@ from azure.core.exceptions import (
 )
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
-from funchost.bindings.queue import QUEUE_WATCHER, QueueOutputError, encode_body, output_bodies
+from funchost.bindings.queue import QueueOutputError, encode_body, output_bodies
 from funchost.brokers.azure_storage import queue_service_client, service_client
 from funchost.errors import ConfigurationError, FunchostError
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.extension_options import QueuesOptions
 from funchost.metadata.host_config import HostConfig
+from funchost.queue_watcher import QUEUE_WATCHER
 
 
 class QueueSendError(FunchostError):

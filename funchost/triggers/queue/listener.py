@@ -19,11 +19,12 @@ from typing import Any
 
 from azure.storage.queue import QueueMessage
 
-from funchost.bindings.queue import QUEUE_WATCHER, trigger_kind, trigger_value
+from funchost.bindings.queue import trigger_kind, trigger_value
 from funchost.brokers.azure_storage import service_client
 from funchost.errors import InvocationError
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.extension_options import QueuesOptions
+from funchost.queue_watcher import QUEUE_WATCHER
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease

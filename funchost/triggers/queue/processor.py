@@ -21,9 +21,10 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from funchost.bindings.queue import QUEUE_WATCHER, MessageDecodingError, decode_body
+from funchost.bindings.queue import MessageDecodingError, decode_body
 from funchost.brokers.azure_storage import describe, is_lost_message, is_queue_missing
 from funchost.metadata.extension_options import QueuesOptions
+from funchost.queue_watcher import QUEUE_WATCHER
 from funchost.triggers.queue.lease import MessageLease
 
 Invoke = Callable[[QueueMessage, bytes], Awaitable[bool]]  # run the function; True if it succeeded
