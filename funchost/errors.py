@@ -16,6 +16,7 @@ what was expected and how to fix it, naming the file, function and setting invol
     │   ├── WheelhouseError           requirements.txt has no wheel for the image's platform (funchost.deploy)
     │   ├── ManifestError             the app cannot be turned into Kubernetes objects (scale_controller.manifests)
     │   ├── AppMetadataError          the metadata document cannot be produced or read (scale_controller.app_metadata)
+    │   ├── TimeSpanError             a TimeSpan is not in .NET's grammar (funchost.metadata.timespan; also ValueError)
     │   └── PolicyError               a scale policy value is out of range (scale_controller.policy; also ValueError)
     ├── StartupError                  the host could not start (port in use, listener failed)
     ├── ScalerError                   a scaler could not measure its broker (scale_controller.scalers.base)

@@ -26,7 +26,7 @@ from bench.events_bench.settings import (
 
 
 async def worker_raw_queue(name: str, n: int, group: str) -> dict[str, float]:
-    """QueueListener's loop with the same SDK client funchost builds (funchost/triggers/queue/polling.py)."""
+    """QueueListener's loop with the same SDK client funchost builds (funchost/brokers/azure_storage.py)."""
     from azure.storage.queue.aio import QueueServiceClient
 
     service = QueueServiceClient.from_connection_string(

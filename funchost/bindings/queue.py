@@ -1,6 +1,6 @@
 """Azure Storage Queue conversions: message text ↔ body bytes (messageEncoding), the value a `queueTrigger`
-parameter receives (`func.QueueMessage`, `str` or `bytes`, as the Python worker allows), the message bodies a
-`queue` output value becomes, and `QUEUE_WATCHER`, which wakes a listener when this process enqueues to its queue.
+parameter receives (`func.QueueMessage`, `str` or `bytes`, as the Python worker allows), and the message bodies a
+`queue` output value becomes.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -124,30 +124,3 @@ def _one_body(item: Any) -> bytes:
         f"a queue output value is {type(item).__name__}; expected str, bytes, func.QueueMessage, dict, "
         "or a list of those (one message each). Fix: convert it, e.g. str(value) or json.dumps(value)"
     )
-
-
-class QueueWatcher:
-    """Per-process wake-ups: an output that enqueued to a queue tells that queue's listener to poll now (the
-    Functions host's SharedQueueWatcher), so a quiet listener in its polling back-off reacts at once."""
-
-    def __init__(self) -> None:
-        self._listeners: dict[str, list[Callable[[], None]]] = {}
-
-    def register(self, queue_url: str, wake: Callable[[], None]) -> None:
-        self._listeners.setdefault(_key(queue_url), []).append(wake)
-
-    def unregister(self, queue_url: str, wake: Callable[[], None]) -> None:
-        wakes = self._listeners.get(_key(queue_url), [])
-        if wake in wakes:
-            wakes.remove(wake)
-
-    def notify(self, queue_url: str) -> None:
-        for wake in list(self._listeners.get(_key(queue_url), ())):
-            wake()
-
-
-def _key(queue_url: str) -> str:
-    return queue_url.split("?", 1)[0].rstrip("/").lower()  # without a SAS query, case-insensitive
-
-
-QUEUE_WATCHER = QueueWatcher()

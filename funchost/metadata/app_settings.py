@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from funchost.errors import SettingsError
+from funchost.metadata.booleans import parse_bool
 from funchost.metadata.json_files import read_json_object
 from funchost.metadata.spec import lookup
 
@@ -117,13 +118,7 @@ def _whole(value: Any) -> int | None:
 
 
 def _boolean(path: Path, name: str, value: Any, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise SettingsError(f"{path}: {name} is {value!r}; expected true or false")
+    return default if value is None else parse_bool(value, str(path), name, SettingsError)
 
 
 def _connection_strings(path: Path, strings: Mapping[str, Any]) -> dict[str, str]:

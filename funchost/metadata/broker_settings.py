@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from funchost.errors import FunctionDefinitionError
+from funchost.metadata.booleans import binding_flag
 from funchost.metadata.connections import required_setting, resolve_expressions, setting
 from funchost.metadata.entity_names import check_entity_name
 from funchost.metadata.spec import BindingSpec
@@ -101,12 +102,11 @@ def parse_rabbitmq(binding: BindingSpec, function: str, env: Mapping[str, str] |
             "set connection_string_setting to the name of an app setting holding amqp://user:pass@host:5672/vhost, "
             'or set "extensions": {"rabbitMQ": {"connectionString": "amqp://..."}} in host.json',
         )
-    flag = binding.get("disableCertificateValidation", False)
     return RabbitMQSettings(
         queue_name=queue,
         connection_setting=found[0],
         url=found[1],
-        disable_certificate_validation=str(flag).lower() == "true",
+        disable_certificate_validation=binding_flag(binding, function, "disableCertificateValidation"),
     )
 
 
@@ -238,6 +238,6 @@ def parse_service_bus(binding: BindingSpec, function: str, env: Mapping[str, str
         topic_name=topic,
         subscription_name=subscription,
         cardinality=_choice(binding, function, "cardinality", ("one", "many"), "one"),
-        is_sessions_enabled=str(binding.get("isSessionsEnabled", False)).lower() == "true",
-        auto_complete_messages=str(binding.get("autoCompleteMessages", True)).lower() != "false",
+        is_sessions_enabled=binding_flag(binding, function, "isSessionsEnabled"),
+        auto_complete_messages=binding_flag(binding, function, "autoCompleteMessages", default=True),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from funchost.errors import HostJsonError
+from funchost.metadata.booleans import host_json_flag as _bool
 from funchost.metadata.spec import lookup
 from funchost.metadata.timespan import parse_timespan
 
@@ -46,17 +47,6 @@ def _seconds(section: Mapping[str, Any], key: str, default: float, where: str) -
         return parse_timespan(str(value))
     except ValueError as exc:
         raise HostJsonError(f"host.json {where}.{key}: {exc}") from None
-
-
-def _bool(section: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
-    value = lookup(section, key)
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() in ("true", "false"):
-        return str(value).lower() == "true"
-    raise HostJsonError(f"host.json {where}.{key} is {value!r}; expected true or false")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funchost.errors import AppLoadError
+from funchost.metadata.booleans import env_flag
 from funchost.metadata.spec import FunctionSpec
 
 STRICT_SETTING = "FUNCHOST_STRICT"
@@ -57,7 +58,7 @@ class FunctionError:
 
 
 def strict_requested(env: Mapping[str, str]) -> bool:
-    return str(env.get(STRICT_SETTING, "")).strip().lower() in ("1", "true", "yes")
+    return env_flag(env, STRICT_SETTING)
 
 
 def nothing_loads(script_root: Path, errors: Iterable[FunctionError]) -> AppLoadError:

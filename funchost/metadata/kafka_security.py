@@ -1,7 +1,7 @@
-"""Kafka binding security (protocol, authenticationMode, username/password, ssl*) → aiokafka client options.
+"""Kafka binding security (protocol, authenticationMode, username/password, ssl*): is the combination usable?
 
-`kafka_security()` is the pure mapping table, shared by the trigger and the output binding; `client_options()`
-turns its result into keyword arguments for AIOKafkaConsumer/AIOKafkaProducer (reading certificate files).
+`kafka_security()` is the pure mapping table, used at load time (app_loader) and by everything that connects;
+funchost/brokers/kafka.py turns its result into the aiokafka client options (reading the certificate files).
 
 Rules, as the extension applies them (Trigger/KafkaTriggerAttributeBindingProvider.cs
 `CreateConsumerConfiguration`, Output/KafkaProducerFactory.cs): the security properties are used only when
@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import ssl
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from funchost.errors import ConfigurationError
 from funchost.metadata.broker_settings import KafkaSettings
@@ -125,51 +122,3 @@ def kafka_security(settings: KafkaSettings, where: str) -> KafkaSecurity:
     if mechanism in (None, "GSSAPI"):
         return KafkaSecurity(PROTOCOLS[protocol], mechanism, ssl=files)
     return KafkaSecurity(PROTOCOLS[protocol], mechanism, settings.username, settings.password, files)
-
-
-def ssl_context(files: SslFiles, where: str) -> ssl.SSLContext:
-    """Verify the broker with sslCaLocation (or the system CAs); present sslCertificateLocation/sslKeyLocation."""
-    for prop, location in (
-        ("sslCaLocation", files.ca_location),
-        ("sslCertificateLocation", files.certificate_location),
-        ("sslKeyLocation", files.key_location),
-    ):
-        if location and not Path(location).is_file():
-            raise _Refused(where, f"{prop} '{location}' is not a file", f"point {prop} at a PEM file")
-    if files.key_location and not files.certificate_location:
-        raise _Refused(
-            where, "sslKeyLocation is set without sslCertificateLocation", "set sslCertificateLocation as well"
-        )
-    try:
-        context = ssl.create_default_context(cafile=files.ca_location)
-        if files.certificate_location:
-            context.load_cert_chain(files.certificate_location, files.key_location, files.key_password)
-    except (ssl.SSLError, ValueError) as exc:
-        raise _Refused(
-            where,
-            f"the SSL files (sslCaLocation/sslCertificateLocation/sslKeyLocation) cannot be loaded: {exc}",
-            "use PEM files; set sslKeyPassword if the key is encrypted",
-        ) from None
-    return context
-
-
-def client_options(security: KafkaSecurity, where: str) -> dict[str, Any]:
-    """Keyword arguments for AIOKafkaConsumer / AIOKafkaProducer."""
-    options: dict[str, Any] = {"security_protocol": security.security_protocol}
-    if security.sasl_mechanism is not None:
-        options["sasl_mechanism"] = security.sasl_mechanism
-        if security.sasl_mechanism == "GSSAPI":
-            options["sasl_kerberos_service_name"] = "kafka"
-        else:
-            options["sasl_plain_username"] = security.username
-            options["sasl_plain_password"] = security.password
-    if security.ssl is not None:
-        options["ssl_context"] = ssl_context(security.ssl, where)
-    return options
-
-
-def describe_error(exc: BaseException) -> str:
-    """`Type: message` of a client error, without the repetition aiokafka's messages carry."""
-    text = str(exc)
-    name = type(exc).__name__
-    return text if text.startswith(name) else f"{name}: {text}"

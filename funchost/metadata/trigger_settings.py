@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from funchost.errors import FunctionDefinitionError
+from funchost.metadata.booleans import binding_flag as _flag
 from funchost.metadata.connections import StorageConnection, resolve_expressions, storage_connection
 from funchost.metadata.entity_names import check_entity_name
 from funchost.metadata.spec import BindingSpec
@@ -53,19 +54,6 @@ def _text(
         )
     where = f"Function '{function}' binding '{binding.name}' property '{key}'"
     return resolve_expressions(str(value), env=env, where=where)
-
-
-def _flag(binding: BindingSpec, function: str, key: str) -> bool:
-    value = binding.get(key, False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise FunctionDefinitionError(
-        function,
-        f"binding '{binding.name}' property '{key}' is '{value}', not true/false",
-        f"set {key} to true or false",
-    )
 
 
 def parse_http_trigger(binding: BindingSpec, function: str, env: Mapping[str, str] | None) -> HttpTriggerSettings:

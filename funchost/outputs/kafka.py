@@ -19,10 +19,11 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from funchost.brokers.kafka import client_options, describe_error
 from funchost.errors import InvocationError
 from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.host_config import HostConfig
-from funchost.metadata.kafka_security import KafkaSecurity, client_options, describe_error, kafka_security
+from funchost.metadata.kafka_security import KafkaSecurity, kafka_security
 
 ENVELOPE_KEYS = ("Offset", "Partition", "Topic", "Timestamp", "Value", "Headers")
 LINGER_MS = 5  # KafkaAttribute.LingerMs default

@@ -20,12 +20,13 @@ from azure.core.exceptions import (
 )
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
-from funchost.bindings.queue import QUEUE_WATCHER, QueueOutputError, encode_body, output_bodies
-from funchost.bindings.queue_client import queue_service_client
+from funchost.bindings.queue import QueueOutputError, encode_body, output_bodies
+from funchost.brokers.azure_storage import queue_service_client, service_client
 from funchost.errors import ConfigurationError, FunchostError
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.host_config import HostConfig
 from funchost.metadata.trigger_kinds import QUEUE
+from funchost.queue_watcher import QUEUE_WATCHER
 
 
 class QueueSendError(FunchostError):
@@ -86,14 +87,7 @@ class QueueOutput:
                 f"Queue output to '{self._queue_name}' uses the identity-based connection '{self._setting_name}', "
                 f"which funchost does not support yet. Fix: set '{self._setting_name}' to a storage connection string"
             )
-        try:
-            QueueServiceClient.from_connection_string(conn)  # validate now; connect on first send
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"Queue output to '{self._queue_name}': app setting '{self._setting_name}' is not a valid storage "
-                f"connection string ({exc}). Fix: use 'UseDevelopmentStorage=true' for Azurite or the account's "
-                "connection string"
-            ) from None
+        service_client(conn, f"Queue output to '{self._queue_name}'", self._setting_name)  # validate; connect later
         self._conn = conn
         self._shared: _Shared | None = None
 

@@ -23,13 +23,8 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection
 from aio_pika.exceptions import ChannelNotFoundEntity
 
-from funchost.bindings.rabbitmq import (
-    describe_endpoint,
-    output_bodies,
-    quiet_client_connection_logs,
-    scrub,
-    ssl_context,
-)
+from funchost.bindings.rabbitmq import output_bodies
+from funchost.brokers.rabbitmq import describe_endpoint, quiet_client_connection_logs, scrub, ssl_context
 from funchost.errors import InvocationError
 from funchost.metadata.broker_settings import RabbitMQSettings
 from funchost.metadata.host_config import HostConfig

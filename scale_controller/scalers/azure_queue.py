@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
-from azure.storage.queue.aio import QueueClient
+from azure.core.exceptions import AzureError
 
+from funchost.brokers.azure_storage import (
+    first_line,
+    is_access_denied,
+    is_connection_failure,
+    is_not_found,
+    scaler_queue_client,
+)
 from funchost.errors import ConfigurationError
 from funchost.metadata.connections import StorageConnection
 from funchost.metadata.trigger_kinds import QUEUE
@@ -49,16 +55,7 @@ class AzureQueueScaler:
         self.strategy = strategy
         self._setting = connection.setting_name
         self._function = function
-        try:
-            # No SDK retry (storage's first back-off is 15 s): the controller polls again, a poll must not hang.
-            self._client = QueueClient.from_connection_string(
-                conn, queue_name, retry_total=0, connection_timeout=10, read_timeout=20
-            )
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"Function '{function}': app setting '{self._setting}' is not a valid storage connection string "
-                f"({exc}). Fix: use 'UseDevelopmentStorage=true' for Azurite or the account's connection string"
-            ) from None
+        self._client = scaler_queue_client(conn, queue_name, f"Function '{function}'", self._setting)
 
     @classmethod
     def from_function(cls, function: EventFunction, environ: Mapping[str, str] | None = None) -> AzureQueueScaler:
@@ -90,17 +87,13 @@ class AzureQueueScaler:
     def _explain(self, exc: AzureError) -> str:
         endpoint = self._client.url.split("?", 1)[0]  # never the SAS token
         where = f"Function '{self._function}': cannot measure queue '{self.queue_name}' at {endpoint}"
-        if isinstance(exc, ResourceNotFoundError):
+        if is_not_found(exc):
             return f"{where}: the queue does not exist. Fix: create it, or correct queueName"
-        if isinstance(exc, HttpResponseError) and exc.status_code in (401, 403):
+        if is_access_denied(exc):
             return f"{where}: access denied (HTTP {exc.status_code}). Fix: correct app setting '{self._setting}'"
-        if isinstance(exc, ServiceRequestError):
+        if is_connection_failure(exc):
             return f"{where}: storage is unreachable ({first_line(exc)}). Fix: start it or correct '{self._setting}'"
         return f"{where}: {type(exc).__name__}: {first_line(exc)}"
 
     async def aclose(self) -> None:
         await self._client.close()
-
-
-def first_line(exc: AzureError) -> str:
-    return (exc.message or type(exc).__name__).splitlines()[0]

@@ -19,8 +19,9 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
+from funchost.brokers.kafka import client_options
 from funchost.metadata.broker_settings import KafkaSettings
-from funchost.metadata.kafka_security import client_options, kafka_security
+from funchost.metadata.kafka_security import kafka_security
 from funchost.metadata.scale_options import parse_partition_limitation
 from funchost.metadata.trigger_kinds import KAFKA
 from scale_controller.app_metadata import EventFunction

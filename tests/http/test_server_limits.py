@@ -47,7 +47,7 @@ def test_host_json_and_environment_set_them(tmp_path: Path) -> None:
         ({"maxRequestLineSize": 1.5}, "maxRequestLineSize is 1.5"),
         ({"maxRequestLineSize": True}, "maxRequestLineSize is true"),
         ({"maxConcurrentConnections": -1}, "remove it to derive the cap from the open-file limit"),
-        ({"requestHeadersTimeout": "30"}, "requestHeadersTimeout '30' is not a TimeSpan"),
+        ({"requestHeadersTimeout": "30s"}, "requestHeadersTimeout '30s' is not a TimeSpan"),  # "30" is 30 days
         ({"regexConstraintTimeout": "00:00:00"}, "regexConstraintTimeout must be longer than 00:00:00"),
     ],
 )

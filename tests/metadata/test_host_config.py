@@ -46,6 +46,12 @@ def test_unlimited_timeout(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(("value", "seconds"), [("00:05", 300), ("00:00:01.5", 1.5), ("1", 86400)])
+def test_function_timeout_is_a_dotnet_timespan_as_timer_schedules(tmp_path: Path, value: str, seconds: float) -> None:
+    text = f'{{"version": "2.0", "functionTimeout": "{value}"}}'  # hh:mm, fractions, a bare number of days
+    assert load_host_config(write(tmp_path, text), env={}).function_timeout == seconds
+
+
 def test_env_overrides_nested_keys_case_insensitively_and_lists(tmp_path: Path) -> None:
     root = write(tmp_path, '{"version": "2.0", "extensions": {"http": {"routePrefix": "api"}}}')
     env = {

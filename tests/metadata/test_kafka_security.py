@@ -1,18 +1,16 @@
-"""Kafka binding security → aiokafka client options (funchost/metadata/kafka_security.py), shared by the trigger,
-the output binding and the scale controller. The test broker has no SASL/SSL listener, so the table is pinned here."""
+"""Kafka binding security: which protocol/authenticationMode combinations are usable (funchost/metadata/
+kafka_security.py), checked at load and by the trigger, the output binding and the scale controller. The test broker
+has no SASL/SSL listener, so the table is pinned here."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from funchost.errors import ConfigurationError
 from funchost.metadata.broker_settings import KafkaSettings, parse_kafka
-from funchost.metadata.kafka_security import KafkaSecurity, SslFiles, client_options, kafka_security, ssl_context
+from funchost.metadata.kafka_security import KafkaSecurity, SslFiles, kafka_security
 from funchost.metadata.spec import BindingSpec
 
 
@@ -78,46 +76,6 @@ def test_an_authentication_mode_without_sasl_is_ignored_with_a_warning(
     assert got == expected
     warning = caplog.records[-1].getMessage()
     assert warning.startswith("Function 'orders': authenticationMode") and "SaslSsl" in warning, warning
-
-
-def test_client_options_and_ssl_context_from_pem_files(tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    security = kafka_security(
-        settings(
-            protocol="sasl_ssl",
-            authentication_mode="plain",
-            username="$ConnectionString",
-            password="secret",
-            ssl_ca_location=str(cert),
-            ssl_certificate_location=str(cert),
-            ssl_key_location=str(key),
-        ),
-        "F",
-    )
-    options = client_options(security, "F")
-    assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "PLAIN"
-    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("$ConnectionString", "secret")
-    assert options["ssl_context"].check_hostname  # librdkafka verifies the broker's host name too
-    assert "secret" not in repr(security)
-
-
-@pytest.mark.parametrize(
-    ("files", "text"),
-    [
-        (SslFiles(ca_location="/does/not/exist.pem"), "sslCaLocation '/does/not/exist.pem' is not a file"),
-        (SslFiles(key_location=__file__), "sslKeyLocation is set without sslCertificateLocation"),
-        (SslFiles(ca_location=__file__), "cannot be loaded"),
-    ],
-)
-def test_bad_ssl_files_are_named(files: SslFiles, text: str) -> None:
-    with pytest.raises(ConfigurationError, match=re.escape(text)):
-        ssl_context(files, "F")
 
 
 @pytest.mark.parametrize("spelling", ["SASLSSL", "SaslSsl", "SASL_SSL", "sasl_ssl"])

@@ -17,10 +17,11 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaConnectionError
 
 from funchost.bindings.kafka import TriggerValue, trigger_value
+from funchost.brokers.kafka import client_options, describe_error
 from funchost.errors import FunctionDefinitionError
 from funchost.metadata.broker_settings import KafkaSettings
 from funchost.metadata.extension_options import KafkaOptions
-from funchost.metadata.kafka_security import client_options, describe_error, kafka_security
+from funchost.metadata.kafka_security import kafka_security
 from funchost.metadata.trigger_kinds import KAFKA
 from funchost.triggers.base import ListenerContext
 

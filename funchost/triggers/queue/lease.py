@@ -14,7 +14,8 @@ from azure.core.exceptions import AzureError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from funchost.triggers.queue.polling import describe, is_lost_message, renewal_intervals
+from funchost.brokers.azure_storage import describe, is_lost_message
+from funchost.triggers.queue.polling import renewal_intervals
 
 logger = logging.getLogger("funchost.queue")
 

@@ -16,13 +16,15 @@ from typing import Any
 
 from azure.storage.queue import QueueMessage
 
-from funchost.bindings.queue import QUEUE_WATCHER, trigger_kind
+from funchost.bindings.queue import trigger_kind
+from funchost.brokers.azure_storage import service_client
 from funchost.metadata.binding_settings import QueueBindingSettings
 from funchost.metadata.trigger_kinds import QUEUE
+from funchost.queue_watcher import QUEUE_WATCHER
 from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease
-from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds, service_client
+from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds
 from funchost.triggers.queue.processor import QueueProcessor, message_converter, poison_queue_name
 from funchost.triggers.queue.reader import QueueReader
 

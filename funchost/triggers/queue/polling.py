@@ -1,5 +1,6 @@
 """Storage-queue plumbing the queue listener shares: the polling back-off (Azure's randomized exponential
-strategy), the receive lease and its renewal cadence, classifying storage errors, and building the client.
+strategy), the receive lease and its renewal cadence, and the connection string a binding may use (the client and
+the classification of its errors are funchost/brokers/azure_storage.py).
 """
 
 from __future__ import annotations
@@ -8,10 +9,6 @@ import os
 import random
 from collections.abc import Mapping
 
-from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
-from azure.storage.queue.aio import QueueServiceClient
-
-from funchost.bindings.queue_client import queue_service_client
 from funchost.errors import ConfigurationError
 from funchost.metadata.binding_settings import QueueBindingSettings
 
@@ -83,43 +80,3 @@ def connection_string(settings: QueueBindingSettings, where: str) -> str:
             f"funchost does not support yet. Fix: set '{name}' to a storage connection string"
         )
     return value
-
-
-def service_client(conn: str, where: str, setting_name: str) -> QueueServiceClient:
-    """A client with a short SDK retry (our loops back off themselves) and no message encode/decode policy."""
-    try:
-        return queue_service_client(conn)
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"{where}: app setting '{setting_name}' is not a valid storage connection string ({exc}). Fix: use "
-            "'UseDevelopmentStorage=true' for Azurite or the account's connection string from the portal"
-        ) from None
-
-
-def error_code(exc: BaseException) -> str:
-    return str(getattr(exc, "error_code", "") or "")
-
-
-def is_queue_missing(exc: BaseException) -> bool:
-    return isinstance(exc, ResourceNotFoundError) and error_code(exc) in ("QueueNotFound", "")
-
-
-def is_lost_message(exc: BaseException) -> bool:
-    """The pop receipt no longer matches, or the message / queue is gone: another consumer owns or ended it."""
-    code = error_code(exc)
-    return code in ("PopReceiptMismatch", "MessageNotFound", "QueueNotFound", "QueueBeingDeleted", "QueueDisabled")
-
-
-def is_unreachable(exc: BaseException) -> bool:
-    """Connection refused / DNS / TLS / timeouts, and server-side (5xx) errors: retry later."""
-    if isinstance(exc, ServiceRequestError):
-        return True
-    return isinstance(exc, HttpResponseError) and (exc.status_code or 0) >= 500
-
-
-def describe(exc: BaseException) -> str:
-    if isinstance(exc, HttpResponseError):
-        return f"HTTP {exc.status_code} {error_code(exc) or exc.reason}"
-    if isinstance(exc, AzureError):
-        return exc.message.splitlines()[0] if exc.message else type(exc).__name__
-    return f"{type(exc).__name__}: {exc}"

@@ -22,12 +22,13 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from funchost.bindings.queue import QUEUE_WATCHER, MessageDecodingError, TriggerKind, decode_body, trigger_value
+from funchost.bindings.queue import MessageDecodingError, TriggerKind, decode_body, trigger_value
+from funchost.brokers.azure_storage import describe, is_lost_message, is_queue_missing
 from funchost.errors import InvocationError
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.extension_options import QueuesOptions
+from funchost.queue_watcher import QUEUE_WATCHER
 from funchost.triggers.queue.lease import MessageLease
-from funchost.triggers.queue.polling import describe, is_lost_message, is_queue_missing
 
 Convert = Callable[[QueueMessage, bytes], object]  # the message and its decoded body → the trigger argument
 

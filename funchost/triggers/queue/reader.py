@@ -12,7 +12,7 @@ from azure.core.exceptions import AzureError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from funchost.triggers.queue.polling import describe, is_queue_missing, is_unreachable
+from funchost.brokers.azure_storage import describe, is_queue_missing, is_unreachable
 
 logger = logging.getLogger("funchost.queue")
 OUTAGE_REMINDER = 60.0  # seconds between repeated "still unreachable" errors

@@ -18,7 +18,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import AuthenticationError, ChannelNotFoundEntity, ProbableAuthenticationError
 
-from funchost.bindings.rabbitmq import describe_endpoint, scrub, ssl_context
+from funchost.brokers.rabbitmq import describe_endpoint, scrub, ssl_context
 from funchost.metadata.broker_settings import RabbitMQSettings
 
 CONNECT_TIMEOUT = 10.0  # seconds for TCP + AMQP handshake

@@ -21,7 +21,8 @@ import logging
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from funchost.bindings.rabbitmq import body_converter, describe_endpoint, quiet_client_connection_logs
+from funchost.bindings.rabbitmq import body_converter
+from funchost.brokers.rabbitmq import describe_endpoint, quiet_client_connection_logs
 from funchost.metadata.broker_settings import RabbitMQSettings
 from funchost.metadata.trigger_kinds import RABBITMQ
 from funchost.triggers.base import ListenerContext, ListenerState

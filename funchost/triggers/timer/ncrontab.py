@@ -12,9 +12,10 @@ Owns the meaning of a timer trigger's ``schedule`` string and of the time zone i
   extensions' ``CronSchedule.TryCreate``), and NCrontab's ``TryGetNextOccurrence`` first picks a day of month
   and then rejects it unless ``_daysOfWeek.Contains(nextTime.DayOfWeek)``: an AND, unlike Vixie cron's OR.
   So ``0 0 9 13 * Fri`` is "09:00 on every Friday the 13th".
-* TimeSpan ``hh:mm:ss`` (also ``hh:mm`` and ``d.hh:mm:ss``): a fixed interval, the next occurrence is the
-  given moment plus the interval (Azure's ``ConstantSchedule``). As Azure documents, when the first number of
-  ``a:b:c`` is 24 or more the string reads ``dd:hh:mm`` (``"24:00:00"`` is 24 days).
+* TimeSpan ``hh:mm:ss`` (also ``hh:mm``, ``d.hh:mm:ss`` and ``d:hh:mm:ss``): a fixed interval, the next
+  occurrence is the given moment plus the interval (Azure's ``ConstantSchedule``), read by the same .NET
+  ``TimeSpan.Parse`` grammar as host.json (funchost/metadata/timespan.py). As Azure documents, when the first
+  number of ``a:b:c`` is 24 or more the string reads ``dd:hh:mm`` (``"24:00:00"`` is 24 days).
 * The time zone: ``WEBSITE_TIME_ZONE``, else ``TZ``, else UTC (:func:`schedule_timezone`).
 
 Daylight saving time. Cron fields are local wall-clock times, computed in wall time and mapped to real
@@ -37,7 +38,6 @@ from __future__ import annotations
 
 import calendar
 import os
-import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +46,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from funchost.errors import ScheduleError
+from funchost.metadata.timespan import TimeSpanError, parse_timedelta
 
 __all__ = ["FORMAT_HINT", "CronSchedule", "IntervalSchedule", "Schedule", "parse_schedule", "schedule_timezone"]
 
@@ -210,31 +211,20 @@ def parse_schedule(expression: str) -> Schedule:
     return schedule
 
 
-_TIMESPAN = re.compile(r"(?:([0-9]+)\.)?([0-9]+):([0-9]+)(?::([0-9]+)(?:\.([0-9]{1,7}))?)?")
-
-
 def _parse_timespan(expression: str, text: str) -> timedelta:
-    match = _TIMESPAN.fullmatch(text)
-    if match is None:
-        raise ScheduleError(
-            f"invalid schedule '{expression}': not a TimeSpan 'hh:mm:ss' nor a cron expression; {FORMAT_HINT}"
-        )
-    days_text, first, second, third, fraction = match.groups()
-    days = int(days_text or 0)
-    if days_text is None and third is not None and fraction is None and int(first) >= 24:
-        # Azure documents "dd:hh:mm" for TimeSpans whose first number is 24 or more ("24:00:00" is 24 days).
-        days, hours, minutes, seconds = int(first), int(second), int(third), 0
-    else:
-        hours, minutes, seconds = int(first), int(second), int(third or 0)
-    for unit, value, limit in (("hours", hours, 23), ("minutes", minutes, 59), ("seconds", seconds, 59)):
-        if value > limit:
+    """.NET's TimeSpan.Parse, as Azure's timer reads a schedule that is not cron (funchost/metadata/timespan.py)."""
+    try:
+        interval = parse_timedelta(text)
+    except TimeSpanError as exc:
+        if exc.part is None:
             raise ScheduleError(
-                f"invalid schedule '{expression}': TimeSpan {unit} '{value}' is outside 0-{limit} "
-                "(write 'hh:mm:ss', or 'd.hh:mm:ss' for days)"
-            )
-    interval = timedelta(
-        days=days, hours=hours, minutes=minutes, seconds=seconds, microseconds=int((fraction or "0").ljust(7, "0")) / 10
-    )
+                f"invalid schedule '{expression}': not a TimeSpan 'hh:mm:ss' nor a cron expression; {FORMAT_HINT}"
+            ) from None
+        unit, value, limit = exc.part
+        raise ScheduleError(
+            f"invalid schedule '{expression}': TimeSpan {unit} '{value}' is outside 0-{limit} "
+            "(write 'hh:mm:ss', or 'd.hh:mm:ss' for days)"
+        ) from None
     if interval <= timedelta(0):
         raise ScheduleError(f"invalid schedule '{expression}': a TimeSpan schedule must be longer than zero")
     return interval

@@ -1,0 +1,107 @@
+"""Azure Storage queue clients as funchost builds them, and how it reads their errors.
+
+`queue_service_client()` is the client the queue trigger and the queue output share: a short SDK retry (one retry
+after 1 s, 10 s connect timeout), because the trigger's polling loop and the output's caller back off and retry
+themselves, so the SDK's default of 3 retries with exponential back-off would only stack delays. The scale
+controller's `scaler_queue_client()` has no SDK retry at all (storage's first back-off is 15 s): the controller
+polls again, and a poll must not hang. Both raise a `ConfigurationError` naming the app setting for a connection
+string the SDK cannot parse.
+
+The error predicates (`is_queue_missing`, `is_lost_message`, `is_unreachable`, ...) and `describe()` are the one
+classification of storage errors used by the trigger's reader, processor and lease renewal and by the scaler.
+"""
+
+from __future__ import annotations
+
+from typing import TypeGuard
+
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
+from azure.storage.queue.aio import QueueClient, QueueServiceClient
+
+from funchost.errors import ConfigurationError
+
+
+def invalid_connection_string(where: str, setting_name: str, exc: ValueError) -> ConfigurationError:
+    return ConfigurationError(
+        f"{where}: app setting '{setting_name}' is not a valid storage connection string ({exc}). Fix: use "
+        "'UseDevelopmentStorage=true' for Azurite or the account's connection string from the portal"
+    )
+
+
+def queue_service_client(conn: str) -> QueueServiceClient:
+    """Raises ValueError for a connection string the SDK cannot parse (callers name the app setting)."""
+    return QueueServiceClient.from_connection_string(
+        conn,
+        retry_total=1,
+        initial_backoff=1,
+        increment_base=1,
+        random_jitter_range=0,
+        connection_timeout=10,
+    )
+
+
+def service_client(conn: str, where: str, setting_name: str) -> QueueServiceClient:
+    """`queue_service_client()`, with a bad connection string reported naming `where` and the app setting."""
+    try:
+        return queue_service_client(conn)
+    except ValueError as exc:
+        raise invalid_connection_string(where, setting_name, exc) from None
+
+
+def scaler_queue_client(conn: str, queue_name: str, where: str, setting_name: str) -> QueueClient:
+    """The scale controller's client of one queue: no SDK retry, 10 s connect and 20 s read timeout."""
+    try:
+        return QueueClient.from_connection_string(
+            conn, queue_name, retry_total=0, connection_timeout=10, read_timeout=20
+        )
+    except ValueError as exc:
+        raise invalid_connection_string(where, setting_name, exc) from None
+
+
+def error_code(exc: BaseException) -> str:
+    """The service's error code. The SDK sets a `StorageErrorCode` member when it knows the code (a str enum whose
+    str() is "StorageErrorCode.POP_RECEIPT_MISMATCH"), else the header's text: use the member's value."""
+    code = getattr(exc, "error_code", None)
+    return str(getattr(code, "value", code) or "")
+
+
+def is_not_found(exc: BaseException) -> bool:
+    return isinstance(exc, ResourceNotFoundError)
+
+
+def is_queue_missing(exc: BaseException) -> bool:
+    return is_not_found(exc) and error_code(exc) in ("QueueNotFound", "")
+
+
+def is_lost_message(exc: BaseException) -> bool:
+    """The pop receipt no longer matches, or the message / queue is gone: another consumer owns or ended it."""
+    code = error_code(exc)
+    return code in ("PopReceiptMismatch", "MessageNotFound", "QueueNotFound", "QueueBeingDeleted", "QueueDisabled")
+
+
+def is_access_denied(exc: BaseException) -> TypeGuard[HttpResponseError]:
+    return isinstance(exc, HttpResponseError) and exc.status_code in (401, 403)
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """Connection refused / DNS / TLS / timeouts: the request never got an answer."""
+    return isinstance(exc, ServiceRequestError)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Connection failures and server-side (5xx) errors: retry later."""
+    if is_connection_failure(exc):
+        return True
+    return isinstance(exc, HttpResponseError) and (exc.status_code or 0) >= 500
+
+
+def first_line(exc: AzureError) -> str:
+    return (exc.message or type(exc).__name__).splitlines()[0]
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, HttpResponseError):
+        return f"HTTP {exc.status_code} {error_code(exc) or exc.reason}"
+    if isinstance(exc, AzureError):
+        return exc.message.splitlines()[0] if exc.message else type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"
