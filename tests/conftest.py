@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,15 @@ def kafka() -> str:
 def podman() -> str:
     """podman's Docker-compatible API (started, and installed if needed, by scripts/services/podman); its base URL."""
     return start_podman()
+
+
+@pytest.fixture(scope="session")
+def servicebus() -> Iterator[Any]:
+    """The Service Bus stand-in (tests/support/servicebus_standin), or the real namespace named by
+    FUNCHOST_TEST_SERVICEBUS_CONNECTION_STRING (docs/servicebus-standin.md): a ServiceBusUnderTest."""
+    from tests.support.servicebus_standin.target import service_bus_under_test  # only runs that use it pay for it
+
+    yield from service_bus_under_test()
 
 
 @pytest.fixture
