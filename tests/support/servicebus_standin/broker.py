@@ -37,6 +37,7 @@ class Broker:
         self._ssl: ssl.SSLContext | None = None
         self._socket: socket.socket | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._http_transports: set[asyncio.BaseTransport] = set()
         self._http: web.Server | None = None
 
     async def start(self) -> None:
@@ -79,10 +80,10 @@ class Broker:
             await connection.run()
         elif self._http is None:
             client.close()
-        elif first == b"\x16" and self._ssl is not None:
-            await loop.connect_accepted_socket(self._http, client, ssl=self._ssl)
         else:
-            await loop.connect_accepted_socket(self._http, client)
+            tls = self._ssl if first == b"\x16" else None
+            transport, _ = await loop.connect_accepted_socket(self._http, client, ssl=tls)
+            self._http_transports = {t for t in self._http_transports if not t.is_closing()} | {transport}
 
     async def stop(self) -> None:
         if self._socket is not None:
@@ -95,6 +96,9 @@ class Broker:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._http is not None:
             await self._http.shutdown(1.0)
+        for transport in self._http_transports:
+            if isinstance(transport, asyncio.Transport):
+                transport.abort()  # a TLS close would need the loop to run on
 
 
 async def _peek(loop: asyncio.AbstractEventLoop, client: socket.socket) -> bytes:

@@ -1,0 +1,88 @@
+"""The Service Bus stand-in (a protocol-level stand-in, not Service Bus) through the SDK's asyncio client, the one
+the Service Bus trigger uses: peek-lock receive and settlement, AutoLockRenewer keeping a lock past its duration,
+a session receiver whose lock expires losing it, and receive-and-delete."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusMessage, ServiceBusReceiveMode
+from azure.servicebus.aio import AutoLockRenewer, ServiceBusClient
+from azure.servicebus.exceptions import SessionLockLostError
+
+from tests.support.servicebus_standin.target import ServiceBusUnderTest
+
+WAIT = 5
+
+
+async def receive(receiver, count: int) -> list:
+    got: list = []
+    while len(got) < count:
+        more = await receiver.receive_messages(max_message_count=count - len(got), max_wait_time=WAIT)
+        assert more, f"expected {count} messages, got {len(got)}"
+        got += more
+    return got
+
+
+async def test_async_receive_complete_abandon(servicebus: ServiceBusUnderTest) -> None:
+    queue = servicebus.queue()
+    async with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        async with client.get_queue_sender(queue) as sender:
+            await sender.send_messages([ServiceBusMessage("a"), ServiceBusMessage("b")])
+        async with client.get_queue_receiver(queue) as receiver:
+            a, b = await receive(receiver, 2)
+            await receiver.complete_message(a)
+            await receiver.abandon_message(b)
+            (again,) = await receive(receiver, 1)
+            assert (str(again), again.delivery_count) == ("b", 1)
+            await receiver.complete_message(again)
+            assert await receiver.receive_messages(max_wait_time=1) == []
+
+
+async def test_auto_lock_renewer_holds_the_lock_past_its_duration(servicebus: ServiceBusUnderTest) -> None:
+    queue = servicebus.queue(lock_duration=3)  # the renewer looks once a second, renewing with 3/4 s left
+    async with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        async with client.get_queue_sender(queue) as sender:
+            await sender.send_messages(ServiceBusMessage("long"))
+        renewer = AutoLockRenewer(max_lock_renewal_duration=30)
+        async with client.get_queue_receiver(queue, auto_lock_renewer=renewer) as receiver:
+            (message,) = await receive(receiver, 1)
+            first_until = message.locked_until_utc
+            async with client.get_queue_receiver(queue) as other:  # past the lock duration: it would have come back
+                for _ in range(4):
+                    assert await other.receive_messages(max_wait_time=1) == []
+            assert message.locked_until_utc > first_until  # renewed over $management
+            await receiver.complete_message(message)
+        await renewer.close()
+
+
+async def test_an_expired_session_lock_is_lost(servicebus: ServiceBusUnderTest) -> None:
+    queue = servicebus.queue(requires_session=True, lock_duration=1)
+    sid = f"s-{uuid.uuid4().hex[:6]}"
+    async with ServiceBusClient.from_connection_string(servicebus.connection_string, retry_total=0) as client:
+        async with client.get_queue_sender(queue) as sender:
+            await sender.send_messages(ServiceBusMessage("x", session_id=sid))
+        async with client.get_queue_receiver(queue, session_id=NEXT_AVAILABLE_SESSION, max_wait_time=WAIT) as r:
+            (message,) = await receive(r, 1)
+            await asyncio.sleep(1.5)  # past the session lock (no renewal)
+            with pytest.raises(SessionLockLostError):
+                await r.session.renew_lock()
+        async with client.get_queue_receiver(queue, session_id=sid) as again:
+            (message,) = await receive(again, 1)
+            assert message.delivery_count == 1  # the lapsed lock counted as an attempt
+            await again.complete_message(message)
+
+
+async def test_receive_and_delete_removes_on_delivery(servicebus: ServiceBusUnderTest) -> None:
+    queue = servicebus.queue()
+    async with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        async with client.get_queue_sender(queue) as sender:
+            await sender.send_messages(ServiceBusMessage("once"))
+        mode = ServiceBusReceiveMode.RECEIVE_AND_DELETE
+        async with client.get_queue_receiver(queue, receive_mode=mode) as receiver:
+            (message,) = await receive(receiver, 1)
+            assert str(message) == "once" and message.lock_token is None
+        async with client.get_queue_receiver(queue) as receiver:
+            assert await receiver.receive_messages(max_wait_time=1) == []
