@@ -30,7 +30,7 @@ def test_queue_counts_follow_the_messages(servicebus: ServiceBusUnderTest) -> No
     with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
         with client.get_queue_sender(queue) as sender:
             sender.send_messages([ServiceBusMessage(f"m{n}") for n in range(4)])
-            sender.schedule_messages(ServiceBusMessage("later"), datetime.now(UTC) + timedelta(hours=1))
+            (later,) = sender.schedule_messages(ServiceBusMessage("later"), datetime.now(UTC) + timedelta(hours=1))
         with client.get_queue_receiver(queue) as receiver:
             got: list = []
             while len(got) < 2:
@@ -39,6 +39,8 @@ def test_queue_counts_follow_the_messages(servicebus: ServiceBusUnderTest) -> No
             receiver.dead_letter_message(got[1], reason="test")
             with admin(servicebus) as management:
                 props = management.get_queue_runtime_properties(queue)
+        with client.get_queue_sender(queue) as sender:
+            sender.cancel_scheduled_messages(later)  # a real namespace's queue is shared between tests
     assert (props.active_message_count, props.dead_letter_message_count, props.scheduled_message_count) == (2, 1, 1)
     assert props.total_message_count == 4  # 2 active + 1 scheduled + 1 dead-lettered
     assert props.name == queue
