@@ -1,16 +1,23 @@
 """The Service Bus stand-in's administration endpoint (a protocol-level stand-in, not Service Bus) through the SDK's
 ServiceBusAdministrationClient over self-signed HTTPS on the same port as AMQP: runtime-property counts follow what
-was sent, settled, dead-lettered and scheduled; a policy without Manage rights and a wrong key get 401."""
+was sent, settled, dead-lettered and scheduled; a policy without Manage rights and a wrong key get 401. And the SAS
+rules both sides share: a token (computed here from the documented formula) grants its resource only, until it
+expires."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote_plus
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.servicebus.aio.management import ServiceBusAdministrationClient as AsyncAdmin
-from azure.servicebus.exceptions import ServiceBusAuthorizationError
+from azure.servicebus.exceptions import ServiceBusAuthenticationError, ServiceBusAuthorizationError
 from azure.servicebus.management import ServiceBusAdministrationClient
 
 from tests.support.servicebus_standin import StandIn
@@ -83,3 +90,32 @@ def test_the_administration_api_needs_manage_rights_and_the_right_key(tmp_path) 
             with pytest.raises(ServiceBusAuthorizationError, match="Listen"):
                 with client.get_queue_receiver("orders") as receiver:  # ... but not to receive
                     receiver.receive_messages(max_wait_time=1)
+
+
+def sas_token(resource: str, policy: str, key: str, expiry: int) -> str:
+    """A SAS token computed here from Service Bus's documented formula, independently of the SDK."""
+    encoded = quote_plus(resource)
+    signature = base64.b64encode(hmac.new(key.encode(), f"{encoded}\n{expiry}".encode(), hashlib.sha256).digest())
+    return (f"SharedAccessSignature sr={encoded}&sig={quote_plus(signature.decode())}&se={expiry}"
+            f"&skn={policy}")
+
+
+def test_a_token_grants_only_its_resource_until_it_expires(tmp_path) -> None:
+    policies = {"RootManageSharedAccessKey": {"key": "root-key"}}
+    with StandIn({"queues": {"orders": {}, "other": {}}, "policies": policies}, tls_dir=tmp_path) as standin:
+        def client(resource: str, expiry: int) -> ServiceBusClient:
+            token = sas_token(f"sb://127.0.0.1:{standin.port}/{resource}", "RootManageSharedAccessKey", "root-key",
+                              expiry)
+            conn = (f"Endpoint=sb://127.0.0.1:{standin.port}/;SharedAccessSignature={token};"
+                    "UseDevelopmentEmulator=true")
+            return ServiceBusClient.from_connection_string(conn, retry_total=0)
+
+        hour = int(time.time()) + 3600
+        with client("orders", hour) as ok, ok.get_queue_sender("orders") as sender:
+            sender.send_messages(ServiceBusMessage("signed here"))  # the formula and the stand-in agree
+        with client("orders", hour) as elsewhere:  # a token for 'orders' does not open 'other'
+            with pytest.raises(ServiceBusAuthorizationError), elsewhere.get_queue_sender("other") as sender:
+                sender.send_messages(ServiceBusMessage("x"))
+        with client("orders", int(time.time()) - 60) as expired:
+            with pytest.raises(ServiceBusAuthenticationError), expired.get_queue_sender("orders") as sender:
+                sender.send_messages(ServiceBusMessage("x"))

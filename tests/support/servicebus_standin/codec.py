@@ -46,7 +46,9 @@ def text(value: Any) -> str | None:
     """An AMQP string/symbol as decoded by the SDK (bytes) as str."""
     if value is None:
         return None
-    return value.decode("utf-8") if isinstance(value, bytes | bytearray | memoryview) else str(value)
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    return value.decode("utf-8") if isinstance(value, bytes | bytearray) else str(value)
 
 
 def decode_value(buffer: memoryview) -> tuple[memoryview, Any]:

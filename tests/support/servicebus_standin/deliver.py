@@ -29,7 +29,7 @@ LOCK_LOST = b"com.microsoft:message-lock-lost"
 SESSION_LOCK_LOST = b"com.microsoft:session-lock-lost"
 
 
-def annotations(entity: Entity, record: Record, token: uuid.UUID | None) -> dict[str, Any]:
+def broker_annotations(entity: Entity, record: Record, token: uuid.UUID | None) -> dict[str, Any]:
     found: dict[str, Any] = {
         "x-opt-sequence-number": typed(AMQPTypes.long, record.sequence_number),
         "x-opt-enqueued-time": typed(AMQPTypes.timestamp, record.enqueued_ms),
@@ -47,7 +47,7 @@ def annotations(entity: Entity, record: Record, token: uuid.UUID | None) -> dict
 
 
 def payload_of(entity: Entity, record: Record, token: uuid.UUID | None) -> bytes:
-    return record.message.encode(record.delivery_count, annotations(entity, record, token))
+    return record.message.encode(record.delivery_count, broker_annotations(entity, record, token))
 
 
 class Consumer:
@@ -174,7 +174,7 @@ class Consumer:
             elif "modified" in state:
                 fields = list(state["modified"] or []) + [None] * 3
                 (self.entity.defer if fields[1] else self.entity.abandon)(token)
-                return Modified(delivery_failed=fields[0], undeliverable_here=fields[1])
+                return Modified(delivery_failed=fields[0], undeliverable_here=fields[1], message_annotations=None)
             elif "rejected" in state:
                 error = (list(state["rejected"] or []) + [None])[0] or []
                 info = dict((list(error) + [None] * 3)[2] or {})

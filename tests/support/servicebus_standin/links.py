@@ -93,7 +93,7 @@ class LinkHandler:
                      refused: bool = False) -> None:
         source = source or Source(*(link.source + [None] * 11)[:11])
         source = source._replace(default_outcome=None, outcomes=None) if link.source else source
-        target = Target(*(link.target + [None] * 7)[:7])
+        target: Target | None = Target(*(link.target + [None] * 7)[:7])
         if refused:  # the terminus we would have created is null: the attach is refused (AMQP 1.0, 2.6.3)
             source, target = (None, target) if link.role == SENDER else (source, None)
         self.connection.send(session.channel, make(

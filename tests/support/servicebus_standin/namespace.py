@@ -87,6 +87,10 @@ class Namespace:
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None = None) -> Namespace:
         config = dict(config or {})
+        unknown = set(config) - {"queues", "topics", "policies"}
+        if unknown:
+            raise ValueError(f"Service Bus stand-in config: unknown key(s) {sorted(unknown)}; "
+                             "use queues, topics, policies")
         namespace = cls()
         for name, policy in (config.get("policies") or {DEFAULT_POLICY: {"key": DEFAULT_KEY}}).items():
             namespace.policies[name] = Policy(name, policy["key"], frozenset(policy.get("rights", ALL_RIGHTS)))

@@ -128,7 +128,8 @@ class Nodes:
 
     def _answer(self, connection: Connection, session: Session, link: Link, exchange: tuple[Message, Message]) -> None:
         request, response = exchange
-        properties = Properties(correlation_id=request.properties.message_id if request.properties else None)
+        request_id: Any = request.properties.message_id if request.properties else None
+        properties = Properties(correlation_id=request_id)
         body = encode_payload(bytearray(), response._replace(properties=properties))
         replies = connection.replies.get((session.channel, link.address.lower()))
         if replies is None:
