@@ -89,7 +89,8 @@ def test_abandon_until_max_delivery_count_dead_letters(client: ServiceBusClient,
 
 def test_dead_letter_with_reason_and_description(client: ServiceBusClient, servicebus) -> None:
     queue = servicebus.queue()
-    send(client, queue, "bad")
+    typed_properties = {"big": 2**31 - 1, "ratio": 1.5, "flag": True, "name": "x"}  # kept when dead-lettered
+    send(client, queue, "bad", application_properties=typed_properties)
     with client.get_queue_receiver(queue) as receiver:
         (message,) = receiver.receive_messages(max_wait_time=WAIT)
         receiver.dead_letter_message(message, reason="Invalid", error_description="field x is missing")
@@ -98,6 +99,10 @@ def test_dead_letter_with_reason_and_description(client: ServiceBusClient, servi
         assert (message.dead_letter_reason, message.dead_letter_error_description) == ("Invalid",
                                                                                        "field x is missing")
         assert str(message) == "bad"
+        properties = message.application_properties
+        assert {k: properties[k.encode()] for k in ("big", "ratio", "flag")} == {"big": 2**31 - 1, "ratio": 1.5,
+                                                                               "flag": True}
+        assert properties[b"name"] == b"x"
         dead.complete_message(message)
 
 

@@ -162,7 +162,7 @@ class Consumer:
     # -- settling --------------------------------------------------------------------------------------------
     def settle(self, token: uuid.UUID, state: Any) -> Any:
         """Apply the client's outcome; answer the outcome applied, or a rejection naming why it could not be."""
-        state = state or {}
+        state = state or {"released": []}  # settled without an outcome: nothing was done with it
         try:
             if self.session_id is not None and self.queue.sessions is not None:
                 self.queue.sessions.held(self.session_id, self)

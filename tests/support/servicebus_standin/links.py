@@ -153,6 +153,9 @@ class LinkHandler:
         if link is None or link.role != RECEIVER:
             return
         payload = bytes(fields[-1])
+        if fields[9]:  # aborted: the sender gave the delivery up; nothing of it is stored
+            link.partial = link.partial_first = None
+            return
         if link.partial is not None:
             link.partial += payload
         else:
