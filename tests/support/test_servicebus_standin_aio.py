@@ -42,7 +42,7 @@ async def test_async_receive_complete_abandon(servicebus: ServiceBusUnderTest) -
 
 
 async def test_auto_lock_renewer_holds_the_lock_past_its_duration(servicebus: ServiceBusUnderTest) -> None:
-    queue = servicebus.queue(lock_duration=3)  # the renewer looks once a second, renewing with 3/4 s left
+    queue = servicebus.queue(lock_duration=4)  # the renewer looks once a second, renewing with 2.25 s left
     async with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
         async with client.get_queue_sender(queue) as sender:
             await sender.send_messages(ServiceBusMessage("long"))
@@ -51,7 +51,7 @@ async def test_auto_lock_renewer_holds_the_lock_past_its_duration(servicebus: Se
             (message,) = await receive(receiver, 1)
             first_until = message.locked_until_utc
             async with client.get_queue_receiver(queue) as other:  # past the lock duration: it would have come back
-                for _ in range(4):
+                for _ in range(5):
                     assert await other.receive_messages(max_wait_time=1) == []
             assert message.locked_until_utc > first_until  # renewed over $management
             await receiver.complete_message(message)
@@ -66,7 +66,7 @@ async def test_an_expired_session_lock_is_lost(servicebus: ServiceBusUnderTest) 
             await sender.send_messages(ServiceBusMessage("x", session_id=sid))
         async with client.get_queue_receiver(queue, session_id=NEXT_AVAILABLE_SESSION, max_wait_time=WAIT) as r:
             (message,) = await receive(r, 1)
-            await asyncio.sleep(1.5)  # past the session lock (no renewal)
+            await asyncio.sleep(2)  # past the 1-second session lock (no renewal)
             with pytest.raises(SessionLockLostError):
                 await r.session.renew_lock()
         async with client.get_queue_receiver(queue, session_id=sid) as again:

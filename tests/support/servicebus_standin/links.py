@@ -40,6 +40,7 @@ class Link:
     address: str  # the node's path ('orders', 'orders/$management', '$cbs')
     role: bool  # OUR role: SENDER when the client receives
     settled: bool = False  # the client asked for pre-settled deliveries (receive-and-delete)
+    receiver_settle_mode: int = 0  # as the client asked: 1 (second) = it awaits our outcome (peek-lock)
     source: list[Any] = field(default_factory=list)
     target: list[Any] = field(default_factory=list)
     properties: dict[Any, Any] = field(default_factory=dict)
@@ -70,12 +71,11 @@ class LinkHandler:
         name, remote_handle, client_role = text(fields[0]) or "", fields[1], fields[2]
         source, target = list(fields[5] or []), list(fields[6] or [])
         our_role = not client_role
-        address = text((source if our_role == SENDER else target)[0] if (source if our_role == SENDER else target)
-                       else None) or ""
-        path = self.broker.namespace.path_of(address)
+        terminus = source if our_role == SENDER else target  # the node the client talks to
+        path = self.broker.namespace.path_of(text(terminus[0] if terminus else None) or "")
         link = Link(name, self._next_handle, remote_handle, path, our_role, settled=fields[3] == 1,
-                    source=source, target=target, properties=dict(fields[13] or {}),
-                    initial_count=int(fields[9] or 0))
+                    receiver_settle_mode=int(fields[4] or 0), source=source, target=target,
+                    properties=dict(fields[13] or {}), initial_count=int(fields[9] or 0))
         self._next_handle += 1
         session.links[remote_handle] = link
         session.handles[link.handle] = link
@@ -98,8 +98,8 @@ class LinkHandler:
             source, target = (None, target) if link.role == SENDER else (source, None)
         self.connection.send(session.channel, make(
             perf.AttachFrame, name=link.name, handle=link.handle, role=link.role,
-            send_settle_mode=1 if link.settled else 0,
-            rcv_settle_mode=1 if link.role == SENDER and not link.settled else 0, source=source, target=target,
+            send_settle_mode=1 if link.settled else 0, rcv_settle_mode=link.receiver_settle_mode,
+            source=source, target=target,
             initial_delivery_count=0 if link.role == SENDER else None, max_message_size=MAX_MESSAGE_SIZE,
             properties=properties,
         ))
