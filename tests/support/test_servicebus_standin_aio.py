@@ -86,3 +86,22 @@ async def test_receive_and_delete_removes_on_delivery(servicebus: ServiceBusUnde
             assert str(message) == "once" and message.lock_token is None
         async with client.get_queue_receiver(queue) as receiver:
             assert await receiver.receive_messages(max_wait_time=1) == []
+
+
+async def test_an_expired_session_lock_with_prefetch_frees_the_session(servicebus: ServiceBusUnderTest) -> None:
+    queue = servicebus.queue(requires_session=True, lock_duration=1)
+    sid = f"s-{uuid.uuid4().hex[:6]}"
+    async with ServiceBusClient.from_connection_string(servicebus.connection_string, retry_total=0) as client:
+        async with client.get_queue_sender(queue) as sender:
+            await sender.send_messages([ServiceBusMessage("one", session_id=sid)])
+        async with client.get_queue_receiver(queue, session_id=sid, prefetch_count=10) as first:
+            (message,) = await receive(first, 1)  # credit stays open: the broker may deliver more at any time
+            async with client.get_queue_sender(queue) as sender:
+                await sender.send_messages([ServiceBusMessage("two", session_id=sid)])
+            await asyncio.sleep(2)  # the session lock lapses
+            async with client.get_queue_receiver(queue, session_id=sid) as second:  # free again
+                got = await receive(second, 2)
+                # both were locked to the lapsed session (one received, one prefetched): one attempt each
+                assert [(str(m), m.delivery_count) for m in got] == [("one", 1), ("two", 1)]
+                for m in got:
+                    await second.complete_message(m)

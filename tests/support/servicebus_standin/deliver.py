@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .codec import AMQPError, AMQPTypes, Modified, Rejected, Released, Source, typed
 from .entity import SCHEDULED, Entity, LockLost, Record
 from .namespace import Queue
-from .sessions import SessionCannotBeLocked
+from .sessions import SessionCannotBeLocked, SessionLockLost
 
 if TYPE_CHECKING:
     from .connection import Session
@@ -133,31 +133,38 @@ class Consumer:
         link = self.link
         if link.detached or (self.sessionful and self.session_id is None):
             return
-        while link.credit > 0:
-            record = self.entity.next_available(self.session_id)
-            if record is None:
-                break
-            delivery_id = self.handler.next_delivery_id(self.session)
-            if link.settled:  # receive-and-delete
-                payload = payload_of(self.entity, record, None)
-                self.entity.records.pop(record.sequence_number, None)
-                self.handler.send_transfer(self.session, link, payload, tag=uuid.uuid4().bytes, settled=True,
-                                           delivery_id=delivery_id)
-                continue
-            until = self._session_lock_until()
-            token = self.entity.lock(record, until)
-            self.session.unsettled[delivery_id] = (link, self, token)
-            self.handler.send_transfer(self.session, link, payload_of(self.entity, record, token),
-                                       tag=token.bytes_le, settled=False, delivery_id=delivery_id)
+        try:
+            self._deliver()
+        except SessionLockLost:
+            return  # the session lapsed: session_lost() detaches this link
         if link.drain and link.credit > 0:
             link.delivery_count += link.credit
             link.credit = 0
             self.handler.send_link_flow(self.session, link)
 
+    def _deliver(self) -> None:
+        link = self.link
+        while link.credit > 0:
+            record = self.entity.next_available(self.session_id)
+            if record is None:
+                break
+            if link.settled:  # receive-and-delete
+                payload = payload_of(self.entity, record, None)
+                self.entity.records.pop(record.sequence_number, None)
+                self.handler.send_transfer(self.session, link, payload, tag=uuid.uuid4().bytes, settled=True,
+                                           delivery_id=self.handler.next_delivery_id(self.session))
+                continue
+            until = self._session_lock_until()
+            token = self.entity.lock(record, until)
+            delivery_id = self.handler.next_delivery_id(self.session)
+            self.session.unsettled[delivery_id] = (link, self, token)
+            self.handler.send_transfer(self.session, link, payload_of(self.entity, record, token),
+                                       tag=token.bytes_le, settled=False, delivery_id=delivery_id)
+
     def _session_lock_until(self) -> float | None:
         if self.session_id is None or self.queue.sessions is None:
             return None
-        return self.queue.sessions.held(self.session_id, self).locked_until
+        return self.queue.sessions.held(self.session_id, self).locked_until  # SessionLockLost ends the pump
 
     # -- settling --------------------------------------------------------------------------------------------
     def settle(self, token: uuid.UUID, state: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .sections import StoredMessage
 
+LOG = logging.getLogger(__name__)
 ACTIVE, LOCKED, DEFERRED, SCHEDULED = "active", "locked", "deferred", "scheduled"
 MAX_DELIVERY_REASON = "MaxDeliveryCountExceeded"
 
@@ -43,6 +45,7 @@ class Record:
     timer: asyncio.TimerHandle | None = None
     deadletter_source: str | None = None
     deferred: bool = False  # once deferred, an abandoned or expired lock returns it to DEFERRED
+    session_bound: bool = False  # locked under a session lock, which alone expires it
 
     @property
     def session_id(self) -> str | None:
@@ -91,7 +94,10 @@ class Entity:
 
     def notify(self) -> None:
         for listener in list(self.listeners):
-            listener()
+            try:
+                listener()
+            except Exception:  # one broken receive link must not starve the others
+                LOG.exception("Service Bus stand-in: a listener of %s failed", self.path)
 
     # -- taking and locking --------------------------------------------------------------------------------
     def next_available(self, session_id: str | None = None) -> Record | None:
@@ -101,9 +107,10 @@ class Entity:
         return None
 
     def lock(self, record: Record, until: float | None = None) -> uuid.UUID:
-        """Lock `record` for one delivery attempt; `until` (epoch seconds) for a session's shared lock."""
+        """Lock `record` for one delivery attempt, for the entity's lock duration — or, given `until` (epoch
+        seconds), under a session's lock: then the session times it out (sessions.py), not a timer of its own."""
         token = uuid.uuid4()
-        record.state, record.lock_token = LOCKED, token
+        record.state, record.lock_token, record.session_bound = LOCKED, token, until is not None
         self.locks[token] = record
         self.set_lock_until(record, until if until is not None else time.time() + self.settings.lock_duration)
         return token
@@ -111,7 +118,10 @@ class Entity:
     def set_lock_until(self, record: Record, until: float) -> None:
         if record.timer is not None:
             record.timer.cancel()
+            record.timer = None
         record.locked_until = until
+        if record.session_bound:
+            return
         token = record.lock_token
         delay = max(0.0, until - time.time())
         record.timer = asyncio.get_running_loop().call_later(delay, self._lock_expired, record, token)
@@ -171,7 +181,7 @@ class Entity:
         if record.lock_token is not None:
             self.locks.pop(record.lock_token, None)
         record.state = DEFERRED if record.deferred else ACTIVE
-        record.lock_token, record.timer, record.locked_until = None, None, 0.0
+        record.lock_token, record.timer, record.locked_until, record.session_bound = None, None, 0.0, False
 
     def _failed_attempt(self, record: Record) -> None:
         record.delivery_count += 1

@@ -2,7 +2,8 @@
 session state (`get_state` / `set_state`). A session exists while it has messages or state; the lock is exclusive.
 
 Messages delivered to a session receiver share the session lock (their `locked_until` is the session's, renewing the
-session renews them); when the session lock expires or its receiver detaches, they become available again."""
+session renews them, and only the session's expiry times them out); when the session lock expires (one failed attempt
+for each) or its receiver detaches (none), they become available again."""
 
 from __future__ import annotations
 
@@ -83,13 +84,14 @@ class Sessions:
             lock.timer.cancel()
         holder = lock.owner
         lock.owner, lock.timer, lock.locked_until = None, None, 0.0
+        lost = getattr(holder, "session_lost", None)
+        if expired and lost is not None:
+            lost()  # Service Bus detaches the receiver whose session lock expired (before its messages are free)
         for record in list(self.entity.records.values()):
             if record.state == LOCKED and record.session_id == session_id and record.lock_token is not None:
+                record.locked_until = time.time() + 1  # still valid for the moment it takes to give it up
                 try:
                     (self.entity.abandon if expired else self.entity.release)(record.lock_token)
                 except LockLost:
                     pass
-        lost = getattr(holder, "session_lost", None)
-        if expired and lost is not None:
-            lost()  # Service Bus detaches the receiver whose session lock expired
         self.entity.notify()
