@@ -207,6 +207,27 @@ def test_scheduled_messages_wait_and_can_be_cancelled(client: ServiceBusClient, 
         assert receiver.receive_messages(max_wait_time=2) == []  # the cancelled one never arrives
 
 
+def test_expired_messages_are_dropped_or_dead_lettered(client: ServiceBusClient, servicebus) -> None:
+    dropping = servicebus.queue()
+    keeping = servicebus.queue(dead_lettering_on_message_expiration=True)
+    for queue in (dropping, keeping):
+        with client.get_queue_sender(queue) as sender:
+            sender.send_messages([ServiceBusMessage("stale", time_to_live=timedelta(seconds=1)),
+                                  ServiceBusMessage("fresh")])
+    time.sleep(1.5)  # past the first message's time-to-live
+    for queue in (dropping, keeping):
+        with client.get_queue_receiver(queue) as receiver:
+            got = receiver.receive_messages(max_message_count=1, max_wait_time=WAIT)
+            assert [str(m) for m in got] == ["fresh"]  # sent after "stale", which is gone
+            receiver.complete_message(got[0])
+    with client.get_queue_receiver(keeping, sub_queue=ServiceBusSubQueue.DEAD_LETTER) as dead:
+        (message,) = dead.receive_messages(max_wait_time=WAIT)
+        assert (str(message), message.dead_letter_reason) == ("stale", "TTLExpiredException")
+        dead.complete_message(message)
+    with client.get_queue_receiver(dropping, sub_queue=ServiceBusSubQueue.DEAD_LETTER) as dead:
+        assert dead.receive_messages(max_wait_time=1) == []
+
+
 def test_a_wrong_key_is_refused_as_by_azure(servicebus: ServiceBusUnderTest) -> None:
     queue = servicebus.queue()
     wrong = servicebus.connection_string.replace("SharedAccessKey=", "SharedAccessKey=x")

@@ -31,6 +31,7 @@ class QueueSettings:
     lock_duration: float = 60.0  # seconds (LockDuration PT1M)
     max_delivery_count: int = 10
     requires_session: bool = False
+    dead_lettering_on_message_expiration: bool = False
 
 
 @dataclass
@@ -101,10 +102,25 @@ class Entity:
 
     # -- taking and locking --------------------------------------------------------------------------------
     def next_available(self, session_id: str | None = None) -> Record | None:
-        for record in self.records.values():
+        now_ms = int(time.time() * 1000)
+        for record in list(self.records.values()):
             if record.state == ACTIVE and (session_id is None or record.session_id == session_id):
+                if self._expired(record, now_ms):
+                    continue
                 return record
         return None
+
+    def _expired(self, record: Record, now_ms: int) -> bool:
+        """Past its time-to-live (only checked while it is available, as Service Bus never expires a locked one):
+        dropped, or dead-lettered as TTLExpiredException where the entity says so."""
+        ttl = record.message.ttl_ms
+        if ttl is None or record.enqueued_ms + ttl > now_ms or self.dead_letter is None:
+            return False  # (nothing expires out of a dead-letter queue)
+        if self.settings.dead_lettering_on_message_expiration:
+            self.move_to_dead_letter(record, "TTLExpiredException", "The message expired and was dead lettered.")
+        else:
+            self._forget(record)
+        return True
 
     def lock(self, record: Record, until: float | None = None) -> uuid.UUID:
         """Lock `record` for one delivery attempt, for the entity's lock duration — or, given `until` (epoch

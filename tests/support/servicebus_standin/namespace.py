@@ -67,14 +67,17 @@ class Policy:
 
 
 def settings_from(config: Mapping[str, Any], where: str) -> QueueSettings:
-    unknown = set(config) - {"lock_duration", "max_delivery_count", "requires_session"}
+    known = {"lock_duration", "max_delivery_count", "requires_session", "dead_lettering_on_message_expiration"}
+    unknown = set(config) - known
     if unknown:
         raise ValueError(f"Service Bus stand-in config {where}: unknown setting(s) {sorted(unknown)}; "
-                         "use lock_duration (seconds), max_delivery_count, requires_session")
+                         "use lock_duration (seconds), max_delivery_count, requires_session, "
+                         "dead_lettering_on_message_expiration")
     return QueueSettings(
         lock_duration=float(config.get("lock_duration", 60.0)),
         max_delivery_count=int(config.get("max_delivery_count", 10)),
         requires_session=bool(config.get("requires_session", False)),
+        dead_lettering_on_message_expiration=bool(config.get("dead_lettering_on_message_expiration", False)),
     )
 
 

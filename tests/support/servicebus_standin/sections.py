@@ -91,6 +91,12 @@ class StoredMessage:
         return cls([(c, r) for c, r in sections if c != HEADER], header, properties, annotations)
 
     @property
+    def ttl_ms(self) -> int | None:
+        """The sender's time-to-live (header ttl, milliseconds), if any."""
+        fields = (self.header + [None] * 3)[:3]
+        return int(fields[2]) if fields[2] else None
+
+    @property
     def session_id(self) -> str | None:
         group = self.properties.group_id
         return group.decode("utf-8") if isinstance(group, bytes) else group

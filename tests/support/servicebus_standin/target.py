@@ -25,7 +25,8 @@ from azure.servicebus import ServiceBusClient, ServiceBusReceiveMode, ServiceBus
 from . import StandIn
 
 ENV = "FUNCHOST_TEST_SERVICEBUS_CONNECTION_STRING"
-DEFAULTS = {"lock_duration": 60.0, "max_delivery_count": 10, "requires_session": False}
+DEFAULTS = {"lock_duration": 60.0, "max_delivery_count": 10, "requires_session": False,
+            "dead_lettering_on_message_expiration": False}
 
 
 @dataclass
