@@ -8,7 +8,8 @@ administration API's runtime properties, reached by the real `azure-servicebus` 
 `StandIn` runs the broker on a thread of its own (so sync and async SDK clients both work); `Broker` is the same on
 the caller's event loop. Modules: codec (the SDK's AMQP codec), connection / links / nodes (the AMQP side),
 deliver (receive links), entity / sessions / namespace (state), management ($management), sas (token checks),
-admin (HTTPS runtime properties), tls (a throw-away certificate), broker (the shared port)."""
+admin (HTTPS runtime properties), tls (a throw-away certificate), broker (the shared port), target (what the
+`servicebus` fixture runs against: this stand-in or a real namespace), __main__ (the launcher)."""
 
 from __future__ import annotations
 

@@ -9,11 +9,10 @@ available message (`NEXT_AVAILABLE_SESSION`, waiting up to the link's `com.micro
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from .codec import AMQPError, AMQPTypes, Modified, Rejected, Released, Source, typed
+from .codec import Accepted, AMQPError, AMQPTypes, Modified, Rejected, Released, Source, typed
 from .entity import SCHEDULED, Entity, LockLost, Record
 from .namespace import Queue
 from .sessions import SessionCannotBeLocked, SessionLockLost
@@ -192,8 +191,6 @@ class Consumer:
             return Rejected(error=AMQPError(condition=LOCK_LOST, description=str(lost)))
         except LookupError as lost:  # the session lock is gone
             return Rejected(error=AMQPError(condition=SESSION_LOCK_LOST, description=str(lost)))
-        from .codec import Accepted
-
         return Accepted()
 
     def close(self) -> None:
@@ -212,6 +209,3 @@ def _str(value: Any) -> str | None:
         return None
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .codec import Accepted, AMQPError, Message, Properties, Rejected, decode_payload, encode_payload, make, text
 from .deliver import Consumer
-from .links import RECEIVER, LinkRefused
+from .links import LinkRefused
 from .management import handle as management
 from .namespace import EntityNotFound, MissingSessionId
 from .sas import Unauthorized, verify
@@ -137,5 +137,3 @@ class Nodes:
         replies.pending.append(bytes(body))
         replies.pump()
 
-
-__all__ = ["RECEIVER", "Nodes"]
