@@ -14,6 +14,8 @@ admin (HTTPS runtime properties), tls (a throw-away certificate), broker (the sh
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,7 +39,8 @@ class StandIn:
     """The broker on a background event loop; `certificate` is the self-signed one the HTTPS side presents."""
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, port: int = 0, tls_dir: Path | None = None) -> None:
-        self.certificate, key = self_signed(tls_dir)
+        self._own_tls_dir = None if tls_dir else Path(tempfile.mkdtemp(prefix="servicebus-standin-tls-"))
+        self.certificate, key = self_signed(tls_dir or self._own_tls_dir)
         self.broker = Broker(config, port=port, certificate=(self.certificate, key))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="servicebus-standin", daemon=True)
@@ -53,6 +56,8 @@ class StandIn:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
         self._loop.close()
+        if self._own_tls_dir is not None:
+            shutil.rmtree(self._own_tls_dir, ignore_errors=True)
 
     def __enter__(self) -> StandIn:
         return self.start()

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import signal
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,15 @@ def config_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    cert, key = self_signed(Path(args.tls_dir) if args.tls_dir else None)
+    if args.tls_dir:
+        await serve_with(args, Path(args.tls_dir))
+        return
+    with tempfile.TemporaryDirectory(prefix="servicebus-standin-tls-") as folder:
+        await serve_with(args, Path(folder))
+
+
+async def serve_with(args: argparse.Namespace, tls_dir: Path) -> None:
+    cert, key = self_signed(tls_dir)
     try:
         broker = Broker(config_from(args), host=args.host, port=args.port, certificate=(cert, key))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
