@@ -5,7 +5,9 @@ a session receiver whose lock expires losing it, and receive-and-delete."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
+import warnings
 
 import pytest
 from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusMessage, ServiceBusReceiveMode
@@ -105,3 +107,24 @@ async def test_an_expired_session_lock_with_prefetch_frees_the_session(servicebu
                 assert [(str(m), m.delivery_count) for m in got] == [("one", 1), ("two", 1)]
                 for m in got:
                     await second.complete_message(m)
+
+
+async def test_clients_reconnect_after_the_connections_are_cut(servicebus: ServiceBusUnderTest) -> None:
+    if servicebus.standin is None:
+        pytest.skip("cutting connections is a stand-in fault injection; a real namespace cannot be told to")
+    queue = servicebus.queue()
+    async with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        async with client.get_queue_sender(queue) as sender, client.get_queue_receiver(queue) as receiver:
+            await sender.send_messages(ServiceBusMessage("before"))
+            (first,) = await receive(receiver, 1)
+            await receiver.complete_message(first)
+            assert servicebus.standin.drop_connections() >= 1
+            await sender.send_messages(ServiceBusMessage("after"))  # the SDK reconnects and retries
+            (second,) = await receive(receiver, 1)
+            assert str(second) == "after"
+            await receiver.complete_message(second)
+    # The SDK leaves the sockets of the cut connections to the garbage collector: collect them here, so their
+    # ResourceWarnings (the SDK's, not the stand-in's) do not surface in whichever test runs next.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()

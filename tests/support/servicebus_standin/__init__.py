@@ -86,6 +86,10 @@ class StandIn:
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
 
+    def drop_connections(self) -> int:
+        """Cut every AMQP connection (a network failure); clients reconnect, state is kept. Returns how many."""
+        return self.call(self.broker.drop_connections)
+
     def add_queue(self, name: str, **settings: Any) -> str:
         self.call(self.namespace.add_queue, name, **settings)
         return name

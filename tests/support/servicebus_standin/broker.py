@@ -85,6 +85,13 @@ class Broker:
             transport, _ = await loop.connect_accepted_socket(self._http, client, ssl=tls)
             self._http_transports = {t for t in self._http_transports if not t.is_closing()} | {transport}
 
+    def drop_connections(self) -> int:
+        """Cut every AMQP connection, as a network failure would (entities, messages and locks stay); the number cut."""
+        dropped = list(self.connections)
+        for connection in dropped:
+            connection.writer.transport.abort()
+        return len(dropped)
+
     async def stop(self) -> None:
         if self._socket is not None:
             self._socket.close()
