@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,7 @@ def podman() -> str:
     return start_podman()
 
 
-SERVICE_FIXTURES = frozenset({"azurite", "rabbitmq", "rabbitmq_management", "kafka"})
+SERVICE_FIXTURES = frozenset({"azurite", "rabbitmq", "rabbitmq_management", "kafka", "servicebus"})
 
 
 @pytest.fixture(autouse=True)
@@ -120,6 +121,15 @@ def _collect_what_the_test_left(request: pytest.FixtureRequest) -> Iterator[None
     if hasattr(sys, "last_exc"):  # Python 3.12+
         sys.last_exc = None
     gc.collect()
+
+
+@pytest.fixture(scope="session")
+def servicebus() -> Iterator[Any]:
+    """The Service Bus stand-in (tests/support/servicebus_standin), or the real namespace named by
+    FUNCHOST_TEST_SERVICEBUS_CONNECTION_STRING (docs/servicebus-standin.md): a ServiceBusUnderTest."""
+    from tests.support.servicebus_standin.target import service_bus_under_test  # only runs that use it pay for it
+
+    yield from service_bus_under_test()
 
 
 @pytest.fixture

@@ -1,111 +1,65 @@
-"""Service Bus scaler: no Service Bus server can be installed here, so the official administration client talks to a
-protocol-level stand-in — a local HTTPS server answering the management API's Atom entries (queue and subscription
-runtime properties) — over the network, never a patched client. A test against a real namespace or the emulator
-belongs to the Service Bus issue. The stand-in's counts are made up; what is tested is which count the scaler
-reads (ActiveMessageCount, as KEDA), for which entity, and how failures are reported."""
+"""Service Bus scaler: no Service Bus server can be installed here, so the official administration client talks to
+the Service Bus stand-in (tests/support/servicebus_standin — a protocol-level stand-in, not Service Bus) over
+self-signed HTTPS, never a patched client — or to the real namespace named by
+FUNCHOST_TEST_SERVICEBUS_CONNECTION_STRING (docs/servicebus-standin.md). Its counts are real: messages are sent,
+settled and dead-lettered through the azure-servicebus SDK first. What is tested is which count the scaler reads
+(ActiveMessageCount, as KEDA), for which entity, and how failures are reported."""
 
 from __future__ import annotations
 
-import ssl
-import subprocess
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiohttp import web
+from azure.servicebus import ServiceBusClient, ServiceBusMessage
 
 from funchost.errors import ConfigurationError
 from funchost.metadata.broker_settings import ServiceBusSettings
 from scale_controller.scalers.base import ScalerError
 from scale_controller.scalers.servicebus import ServiceBusScaler
 from tests.support.hostproc import free_port
+from tests.support.servicebus_standin import StandIn
+from tests.support.servicebus_standin.target import ServiceBusUnderTest
 
-CONNECT = "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect"
-SB = "http://schemas.microsoft.com/netservices/2011/06/servicebus"
-
-
-def entry(kind: str, name: str, active: int, dead_letter: int, scheduled: int) -> str:
-    counts = (
-        f'<CountDetails xmlns:d2p1="{SB}"><d2p1:ActiveMessageCount>{active}</d2p1:ActiveMessageCount>'
-        f"<d2p1:DeadLetterMessageCount>{dead_letter}</d2p1:DeadLetterMessageCount>"
-        f"<d2p1:ScheduledMessageCount>{scheduled}</d2p1:ScheduledMessageCount>"
-        "<d2p1:TransferMessageCount>0</d2p1:TransferMessageCount>"
-        "<d2p1:TransferDeadLetterMessageCount>0</d2p1:TransferDeadLetterMessageCount></CountDetails>"
-    )
-    total = active + dead_letter + scheduled
-    return (
-        f'<entry xmlns="http://www.w3.org/2005/Atom"><title type="text">{name}</title>'
-        f'<content type="application/xml"><{kind} xmlns="{CONNECT}" '
-        f'xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><MessageCount>{total}</MessageCount>{counts}'
-        f"</{kind}></content></entry>"
-    )
-
-
-EMPTY_FEED = '<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">Publicly Listed Services</title></feed>'
-
-
-@dataclass
-class StandIn:
-    """Entities by path ('orders', 'events/subscriptions/audit'); `denied` answers 401; requests are recorded."""
-
-    port: int
-    cert: Path
-    entities: dict[str, str] = field(default_factory=dict)
-    denied: set[str] = field(default_factory=set)
-    requests: list[tuple[str, str]] = field(default_factory=list)  # (path, Authorization header scheme)
-
-    def connection_string(self) -> str:
-        return f"Endpoint=sb://127.0.0.1:{self.port}/;SharedAccessKeyName=Root;SharedAccessKey=c2VjcmV0"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        path = request.path.strip("/").lower()
-        self.requests.append((path, request.headers.get("Authorization", "").split(" ", 1)[0]))
-        if path in self.denied:
-            return web.Response(
-                status=401, text="<Error><Code>401</Code><Detail>Manage claim required</Detail></Error>"
-            )
-        body = self.entities.get(path, EMPTY_FEED)  # Service Bus answers an empty feed for a missing entity
-        return web.Response(text=body, content_type="application/atom+xml")
+POLICIES = {"RootManageSharedAccessKey": {"key": "root-key"},
+            "SendListen": {"key": "no-manage", "rights": ["Send", "Listen"]}}
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+def restricted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+    """A stand-in of its own, with a policy lacking Manage rights (a real namespace's policies are not ours)."""
+    with StandIn({"queues": {"locked": {}}, "policies": POLICIES}, tls_dir=tmp_path_factory.mktemp("tls")) as one:
+        yield one
 
 
-@pytest.fixture
-async def standin(certificate: tuple[Path, Path]) -> AsyncIterator[StandIn]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
-    server = StandIn(port=free_port(), cert=certificate[0])
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", server.port, ssl_context=context).start()
-    yield server
-    await runner.cleanup()
+def send(servicebus: ServiceBusUnderTest, entity: str, count: int, *, dead_letter: int = 0,
+         topic: bool = False) -> None:
+    with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        sender = client.get_topic_sender(entity) if topic else client.get_queue_sender(entity)
+        with sender:
+            sender.send_messages([ServiceBusMessage(f"m{n}") for n in range(count)])
+        if dead_letter:
+            with client.get_queue_receiver(entity) as receiver:
+                got: list = []
+                while len(got) < dead_letter:
+                    got += receiver.receive_messages(max_message_count=dead_letter - len(got), max_wait_time=5)
+                for message in got:
+                    receiver.dead_letter_message(message, reason="test")
 
 
-def scaler(server: StandIn, activation: float = 0, **entity: Any) -> ServiceBusScaler:
+def scaler(connection_string: str, options: dict[str, Any], activation: float = 0, **entity: str) -> ServiceBusScaler:
     settings = ServiceBusSettings(
         connection_setting="ServiceBusConnection",
-        connection_string=server.connection_string(),
+        connection_string=connection_string,
         fully_qualified_namespace=None,
         **entity,
     )
-    options = {"connection_verify": str(server.cert)}  # trust the stand-in's self-signed certificate
     return ServiceBusScaler(settings=settings, target=16, activation=activation, function="f", client_options=options)
+
+
+def of(servicebus: ServiceBusUnderTest, activation: float = 0, **entity: str) -> ServiceBusScaler:
+    # admin_options trusts the stand-in's self-signed certificate (empty for a real namespace)
+    return scaler(servicebus.connection_string, servicebus.admin_options, activation, **entity)
 
 
 async def measure(one: ServiceBusScaler) -> tuple[float, bool]:
@@ -117,26 +71,29 @@ async def measure(one: ServiceBusScaler) -> tuple[float, bool]:
     return measurement.value, measurement.active
 
 
-async def test_queue_active_message_count(standin: StandIn) -> None:
-    standin.entities["orders"] = entry("QueueDescription", "orders", active=37, dead_letter=4, scheduled=2)
-    assert await measure(scaler(standin, queue_name="orders")) == (37, True)  # not dead-lettered or scheduled
-    assert await measure(scaler(standin, activation=37, queue_name="orders")) == (37, False)
-    assert standin.requests[0] == ("orders", "SharedAccessSignature")
+async def test_queue_active_message_count(servicebus: ServiceBusUnderTest) -> None:
+    queue = servicebus.queue()
+    send(servicebus, queue, 7, dead_letter=2)
+    assert await measure(of(servicebus, queue_name=queue)) == (5, True)  # not the dead-lettered ones
+    assert await measure(of(servicebus, activation=5, queue_name=queue)) == (5, False)
+    if servicebus.standin is not None:
+        assert servicebus.standin.broker.admin.requests[-1] == queue
 
 
-async def test_subscription_active_message_count(standin: StandIn) -> None:
-    standin.entities["events/subscriptions/audit"] = entry("SubscriptionDescription", "audit", 5, 1, 0)
-    one = scaler(standin, topic_name="events", subscription_name="audit")
-    assert one.name == "azure-servicebus:events/subscriptions/audit"
-    assert await measure(one) == (5, True)
+async def test_subscription_active_message_count(servicebus: ServiceBusUnderTest) -> None:
+    topic, (audit,) = servicebus.topic({"audit": {}})
+    send(servicebus, topic, 3, topic=True)
+    one = of(servicebus, topic_name=topic, subscription_name=audit)
+    assert one.name == f"azure-servicebus:{topic}/subscriptions/{audit}"
+    assert await measure(one) == (3, True)
 
 
-async def test_missing_entity_and_denied_access(standin: StandIn) -> None:
+async def test_missing_entity_and_denied_access(servicebus: ServiceBusUnderTest, restricted: StandIn) -> None:
     with pytest.raises(ScalerError, match="queue 'nope': it does not exist"):
-        await measure(scaler(standin, queue_name="nope"))
-    standin.denied.add("locked")
+        await measure(of(servicebus, queue_name="nope"))
+    options = {"connection_verify": str(restricted.certificate)}
     with pytest.raises(ScalerError, match="Manage rights"):
-        await measure(scaler(standin, queue_name="locked"))
+        await measure(scaler(restricted.connection_string("SendListen"), options, queue_name="locked"))
 
 
 async def test_unreachable_namespace() -> None:
@@ -154,3 +111,4 @@ def test_identity_based_connections_are_refused_clearly() -> None:
     settings = ServiceBusSettings("Bus", None, "ns.servicebus.windows.net", queue_name="q")
     with pytest.raises(ConfigurationError, match="identity-based Service Bus connection 'Bus'"):
         ServiceBusScaler(settings=settings, target=16, function="f")
+
