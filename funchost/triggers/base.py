@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from funchost.errors import FunctionDefinitionError
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import BindingSettings
-from funchost.metadata.registry import find_registered
+from funchost.metadata.registry import registered_class
 from funchost.metrics import HostMetrics
 
 # Binding type (canonical spelling) → "module:Class" of its listener. Alphabetical. HTTP is served by funchost.http.
@@ -76,11 +75,11 @@ class Listener(Protocol):
 
 def listener_class(trigger_type: str, function_name: str) -> Any:
     """Import the listener class for a trigger type, or explain that no listener exists for it."""
-    found = find_registered(LISTENERS, trigger_type)
-    if found is None:
-        raise FunctionDefinitionError(
-            function_name,
-            f"trigger '{trigger_type}' has no listener in this version of funchost",
-            f"use one of: httpTrigger, {', '.join(sorted(LISTENERS))}",
-        )
-    return found
+    return registered_class(
+        LISTENERS,
+        trigger_type,
+        function_name,
+        problem="trigger '{type}' has no listener in this version of funchost",
+        fix="use one of: {names}",
+        also=("httpTrigger",),
+    )

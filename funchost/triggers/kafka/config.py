@@ -3,7 +3,7 @@ converter, the consumer's options (security included) and the wording of connect
 
 Consumer options follow the extension's consumer configuration (Listeners/KafkaListener.cs
 `GetConsumerConfiguration`): auto-commit off here (the extension stores offsets itself and lets librdkafka
-commit them; funchost commits them itself, see `kafka_commit.py`), `autoOffsetReset`, `sessionTimeoutMs`,
+commit them; funchost commits them itself, see `commit.py`), `autoOffsetReset`, `sessionTimeoutMs`,
 `maxPollIntervalMs` from host.json, and librdkafka's 3 s heartbeat (a third of a shorter session timeout).
 Properties funchost cannot honour (Avro/Protobuf schemas, an Event Hubs connection string) are refused.
 """

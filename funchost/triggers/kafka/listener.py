@@ -5,8 +5,8 @@ outcome is known (auto-commit is off).
 As Azure's extension (Azure/azure-functions-kafka-extension, Listeners/KafkaListener.cs and the executors in
 Trigger/): one event at a time per partition for cardinality one, batches of up to host.json
 `extensions.kafka.maxBatchSize` (64) for cardinality many (here cut per partition, so ordering and commits stay
-per partition), the function's `@app.retry` policy first and then the redelivery rule of `kafka_partition.py`.
-Offsets are committed by `kafka_commit.py`; the consumer's options come from `kafka_config.py`.
+per partition), the function's `@app.retry` policy first and then the redelivery rule of `partition.py`.
+Offsets are committed by `commit.py`; the consumer's options come from `config.py`.
 
 Rebalance: before partitions are revoked their in-flight work finishes, is settled and committed
 (`on_partitions_revoked`); buffered records are dropped and refetched by the next owner. A broker that cannot be
