@@ -38,6 +38,7 @@ import sys
 # ruff: noqa: E402
 _HERE = os.path.dirname(os.path.realpath(__file__))
 sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or ".") != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))  # the repository root: the shared helpers import as `bench.common`
 
 import argparse
 import asyncio
@@ -52,7 +53,6 @@ import pstats
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -60,8 +60,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
+
+from bench.common.procs import budget, free_port, http_get
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = Path(__file__).resolve().parent / "apps"
@@ -95,23 +96,6 @@ class Server:
     @property
     def pid(self) -> int:
         return self.proc.pid
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def http_get(port: int, path: str, timeout: float = 1.0) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def spawn(spec: ServerSpec, cpu: int, logdir: Path) -> Server:
@@ -758,20 +742,6 @@ def generated_keys_removed(*apps: Path) -> Iterator[None]:
     finally:
         for folder in fresh:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def budget(seconds: int) -> Iterator[None]:
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"the benchmark ran over its {seconds} s budget")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def main() -> int:

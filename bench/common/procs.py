@@ -10,7 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -97,3 +99,19 @@ def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of the whole process (all threads), or None once it is gone."""
     fields = stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / CLK_TCK if fields else None
+
+
+@contextlib.contextmanager
+def budget(seconds: int) -> Iterator[None]:
+    """Raise TimeoutError in the main thread once the benchmark has run `seconds` (SIGALRM): every run ends."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"the benchmark ran over its {seconds} s budget")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

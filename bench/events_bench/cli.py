@@ -45,42 +45,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 from bench.common.machine import machine
-from bench.common.procs import SERVICES
+from bench.common.procs import SERVICES, budget
 from bench.events_bench.azure_queue import queue_feed
 from bench.events_bench.bench import Bench
 from bench.events_bench.consumers import WORKERS, run_worker
 from bench.events_bench.report import summary
 from bench.events_bench.result import Result
 from bench.events_bench.settings import BROKERS
-
-
-@contextlib.contextmanager
-def budget(seconds: int) -> Iterator[None]:
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"the benchmark ran longer than its budget of {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def start_services(brokers: list[str]) -> None:
