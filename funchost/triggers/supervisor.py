@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from funchost.triggers.base import ListenerState
+from funchost.triggers.gate import WorkGate
 
 RETRY_DELAYS = (1.0, 2.0, 4.0, 5.0)  # seconds after failure 1, 2, 3, then every 5 s
 REPEAT_SAME_ERROR_EVERY = 12  # attempts; a changed error is logged at once
@@ -136,3 +137,25 @@ class Supervisor:
             self._log.error("Listener '%s' failed", self.name, exc_info=task.exception())
             self.state = ListenerState.FAILED
             self._first_attempt.set()
+
+
+class SupervisedListener:
+    """The part of the Listener contract every connection-owning listener answers from its `Supervisor` and its
+    `WorkGate` (set `self._supervisor` and `self._gate` in `__init__`): state, detail, in-flight count, start."""
+
+    _supervisor: Supervisor
+    _gate: WorkGate
+
+    def state(self) -> ListenerState:
+        return self._supervisor.state
+
+    def detail(self) -> str:
+        """Why the state is not plainly "running" (shown by /readyz)."""
+        return self._supervisor.problem
+
+    @property
+    def in_flight(self) -> int:
+        return self._gate.in_flight
+
+    async def start(self) -> None:
+        await self._supervisor.start()  # connected and consuming, or the failure is logged and retries are scheduled

@@ -31,12 +31,12 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from funchost.errors import InvocationError
-from funchost.triggers.base import ListenerContext, ListenerState
+from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.kafka.commit import OffsetCommitter
 from funchost.triggers.kafka.config import KafkaTriggerConfig
 from funchost.triggers.kafka.partition import PartitionWorker, Records
-from funchost.triggers.supervisor import Problem, Supervisor
+from funchost.triggers.supervisor import Problem, SupervisedListener, Supervisor
 
 logger = logging.getLogger("funchost.kafka")
 MAX_PARTITIONS_IN_FLIGHT = 1024  # one invocation per assigned partition at a time; this only caps the total
@@ -67,7 +67,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._listener.take(set(assigned))
 
 
-class KafkaListener:
+class KafkaListener(SupervisedListener):
     def __init__(self, ctx: ListenerContext) -> None:
         self._ctx = ctx
         self._config = config = KafkaTriggerConfig.from_context(ctx)
@@ -83,20 +83,6 @@ class KafkaListener:
         self._supervisor = Supervisor(self.name, self, logger)
 
     # -- Listener contract -------------------------------------------------------------------------------------
-
-    def state(self) -> ListenerState:
-        return self._supervisor.state
-
-    def detail(self) -> str:
-        """Why the state is not plainly "running" (shown by /readyz)."""
-        return self._supervisor.problem
-
-    @property
-    def in_flight(self) -> int:
-        return self._gate.in_flight
-
-    async def start(self) -> None:
-        await self._supervisor.start()  # connected, or the failure is reported and retries are scheduled
 
     async def stop(self, grace_seconds: float) -> None:
         self._supervisor.begin_stop()

@@ -25,16 +25,16 @@ from funchost.bindings.rabbitmq import body_converter
 from funchost.brokers.rabbitmq import describe_endpoint, quiet_client_connection_logs
 from funchost.metadata.broker_settings import RabbitMQSettings
 from funchost.metadata.trigger_kinds import RABBITMQ
-from funchost.triggers.base import ListenerContext, ListenerState
+from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.rabbitmq.connection import Session, explain, open_session, queue_missing
 from funchost.triggers.rabbitmq.delivery import Delivery
-from funchost.triggers.supervisor import Problem, Supervisor
+from funchost.triggers.supervisor import Problem, SupervisedListener, Supervisor
 
 logger = logging.getLogger("funchost.rabbitmq")
 
 
-class RabbitMQListener:
+class RabbitMQListener(SupervisedListener):
     def __init__(self, ctx: ListenerContext) -> None:
         assert isinstance(ctx.settings, RabbitMQSettings)
         self._ctx = ctx
@@ -59,20 +59,6 @@ class RabbitMQListener:
             )
 
     # -- Listener contract -------------------------------------------------------------------------------------
-
-    def state(self) -> ListenerState:
-        return self._supervisor.state
-
-    def detail(self) -> str:
-        """Why the state is not plainly "running" (shown by /readyz)."""
-        return self._supervisor.problem
-
-    @property
-    def in_flight(self) -> int:
-        return self._gate.in_flight
-
-    async def start(self) -> None:
-        await self._supervisor.start()  # consuming, or the failure is logged and retries are scheduled
 
     async def stop(self, grace_seconds: float) -> None:
         self._supervisor.begin_stop()
