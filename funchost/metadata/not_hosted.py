@@ -65,7 +65,6 @@ NOT_HOSTED: dict[str, NotHosted] = {
     "orchestrationClient": _DURABLE,
     "orchestrationTrigger": _DURABLE,
     "sendGrid": _service("SendGrid"),
-    "serviceBus": _SERVICE_BUS,
     "serviceBusTrigger": _SERVICE_BUS,
     "signalR": _service("Azure SignalR Service"),
     "signalRConnectionInfo": _service("Azure SignalR Service"),

@@ -23,6 +23,7 @@ OUTPUTS: dict[str, str] = {
     "kafka": "funchost.outputs.kafka:KafkaOutput",
     "queue": "funchost.outputs.queue:QueueOutput",
     "rabbitMQ": "funchost.outputs.rabbitmq:RabbitMQOutput",
+    "serviceBus": "funchost.outputs.servicebus:ServiceBusOutput",
 }
 
 logger = logging.getLogger("funchost.outputs")
