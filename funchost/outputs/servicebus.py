@@ -26,7 +26,7 @@ from azure.servicebus.exceptions import (
     ServiceBusError,
 )
 
-from funchost.brokers.servicebus import servicebus_client
+from funchost.brokers.servicebus import check_connection, servicebus_client
 from funchost.errors import ConfigurationError, InvocationError
 from funchost.metadata.broker_settings import ServiceBusSettings
 from funchost.metadata.host_config import HostConfig
@@ -84,8 +84,7 @@ class ServiceBusOutput:
                 "nor topicName. Fix: use service_bus_queue_output(queue_name=...) or "
                 "service_bus_topic_output(topic_name=...)"
             )
-        if settings.connection_string is None:
-            servicebus_client(settings)  # raises: identity-based connections are not supported
+        check_connection(settings)  # identity-based or malformed: refused before anything runs
         self._settings = settings
         kind = "queue" if settings.queue_name else "topic"
         self._entity = str(settings.queue_name or settings.topic_name)

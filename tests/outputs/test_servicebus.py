@@ -211,6 +211,9 @@ def test_bad_settings_are_refused_before_anything_runs(host_config: HostConfig) 
     identity = ServiceBusSettings("Bus", None, "ns.servicebus.windows.net", queue_name="q")
     with pytest.raises(ConfigurationError, match="'Bus' is identity-based \\('Bus__fullyQualifiedNamespace'"):
         ServiceBusOutput(identity, host_config)
+    malformed = ServiceBusSettings("Bus", "sb://no-keys", None, queue_name="q")
+    with pytest.raises(ConfigurationError, match="App setting 'Bus' is not a Service Bus connection string"):
+        ServiceBusOutput(malformed, host_config)
     nowhere = ServiceBusSettings("Bus", "Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b", None)
     with pytest.raises(ConfigurationError, match="names neither queueName nor topicName"):
         ServiceBusOutput(nowhere, host_config)
