@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusReceivedMessage
 
@@ -22,6 +23,8 @@ from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.spec import BindingSpec
 from funchost.outputs import sender_class
 from funchost.outputs.servicebus import ServiceBusOutput, ServiceBusSendError
+from tests.support.apps import write_app
+from tests.support.hostproc import HostProcess
 from tests.support.servicebus_standin import StandIn
 from tests.support.servicebus_standin.target import ServiceBusUnderTest
 
@@ -217,3 +220,42 @@ def test_bad_settings_are_refused_before_anything_runs(host_config: HostConfig) 
     nowhere = ServiceBusSettings("Bus", "Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b", None)
     with pytest.raises(ConfigurationError, match="names neither queueName nor topicName"):
         ServiceBusOutput(nowhere, host_config)
+
+
+HOSTED_APP = """
+import azure.functions as func
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+@app.route(route="order")
+@app.service_bus_queue_output(arg_name="msg", connection="Bus", queue_name="%OrdersQueue%")
+def order(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+    msg.set("one order")
+    return func.HttpResponse("sent")
+"""
+
+
+def test_through_funchost_start_a_send_failure_fails_the_invocation_once(
+    servicebus: ServiceBusUnderTest, tmp_path: Path
+) -> None:
+    """A real `funchost start`: the HTTP function answers 500 and one line names function, binding and fix."""
+    root = write_app(tmp_path / "app", HOSTED_APP, settings={"Bus": servicebus.connection_string,
+                                                             "OrdersQueue": "missing-orders"})
+    with HostProcess(root) as host:
+        host.wait_ready()
+        response = httpx.get(f"{host.base_url}/api/order", timeout=60)
+        host.terminate()
+        output = host.output()
+    assert response.status_code == 500
+    failures = [line for line in output.splitlines() if "output binding 'msg' (serviceBus) failed" in line]
+    assert len(failures) == 1, output
+    assert "Function 'order'" in failures[0] and "'missing-orders' does not exist. Fix: create it" in failures[0]
+
+
+def test_through_funchost_start_an_identity_based_connection_is_refused_naming_the_binding(tmp_path: Path) -> None:
+    settings = {"Bus__fullyQualifiedNamespace": "ns.servicebus.windows.net", "OrdersQueue": "orders"}
+    root = write_app(tmp_path / "app", HOSTED_APP, settings=settings)
+    with HostProcess(root) as host:
+        assert host.wait_exit() != 0
+        output = host.output()
+    assert "Function 'order', output binding 'msg': Service Bus connection 'Bus' is identity-based" in output
