@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusReceivedMessage
+from azure.servicebus.management import ServiceBusAdministrationClient
 
 from funchost.errors import ConfigurationError, InvocationError
 from funchost.metadata.broker_settings import ServiceBusSettings, parse_service_bus
@@ -259,3 +260,18 @@ def test_through_funchost_start_an_identity_based_connection_is_refused_naming_t
         assert host.wait_exit() != 0
         output = host.output()
     assert "Function 'order', output binding 'msg': Service Bus connection 'Bus' is identity-based" in output
+
+
+async def test_a_scheduled_enqueue_time_schedules_the_message(
+    servicebus: ServiceBusUnderTest, host_config: HostConfig
+) -> None:
+    if servicebus.standin is None:
+        pytest.skip("a message scheduled for 2099 would stay in the real namespace's shared queue")
+    queue = servicebus.queue()
+    output = ServiceBusOutput(settings(servicebus.connection_string, queueName=queue), host_config)
+    await send(output, {"body": "later", "scheduledEnqueueTime": "2099-01-01T00:00:00Z"})
+    with ServiceBusAdministrationClient.from_connection_string(
+        servicebus.connection_string, **servicebus.admin_options
+    ) as admin:
+        counts = admin.get_queue_runtime_properties(queue)
+    assert (counts.scheduled_message_count, counts.active_message_count) == (1, 0)
