@@ -30,8 +30,8 @@ _BLOB = NotHosted(
 )
 _SERVICE_BUS = NotHosted(
     "Azure Service Bus",
-    "not yet (the trigger and the output binding are parsed, but no listener or sender runs them)",
-    "send with the azure-servicebus SDK inside the function, or run this function on Azure",
+    "not yet (the trigger is parsed, but no listener runs it; the serviceBus output binding is hosted)",
+    "receive with the azure-servicebus SDK inside a timer or HTTP function, or run this function on Azure",
 )
 _EVENT_HUBS = NotHosted(
     "Azure Event Hubs",
