@@ -4,8 +4,9 @@ invocation counts as done (so the trigger input settles only after Service Bus o
 Values become messages as `servicebus_messages` describes. One message is sent alone; several go as
 `ServiceBusMessageBatch`es, a new batch begun whenever the current one is full. One client and sender is shared per
 (connection string, entity, event loop) by every binding that uses them, opened on first use and dropped after a
-failure so the next send reconnects. Errors are classified (authentication, a missing Send right, a missing entity,
-an oversized message, an unreachable namespace) and raised, so the output dispatcher fails the invocation.
+failure so the next send reconnects; sends through it take turns (the SDK's sender is not safe for concurrent
+use). Errors are classified (authentication, a missing Send right, a missing entity, an oversized message, an
+unreachable namespace) and raised, so the output dispatcher fails the invocation.
 The entity is never created (as on Azure: the extension sends to an existing queue or topic).
 """
 
@@ -47,17 +48,27 @@ class _Shared:
     client: ServiceBusClient | None = None
     sender: ServiceBusSender | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # One send at a time: the SDK's aio sender is not safe for concurrent sends (they race on the link, and
+    # its retries then duplicate messages), so invocations of this process queue here.
+    sending: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def ready(self) -> ServiceBusSender:
         async with self.lock:
             if self.sender is None:
                 self.client = servicebus_client(self.settings)
                 entity = self.settings.queue_name
-                self.sender = (
+                sender = (
                     self.client.get_queue_sender(entity)
                     if entity
                     else self.client.get_topic_sender(str(self.settings.topic_name))
                 )
+                # Open the link here, once: the SDK's lazy open on first send races when invocations send at once.
+                try:
+                    await sender.__aenter__()
+                except BaseException:
+                    await self.reset()
+                    raise
+                self.sender = sender
             return self.sender
 
     async def discard(self, failed: ServiceBusSender) -> None:
@@ -96,12 +107,16 @@ class ServiceBusOutput:
         if not messages:
             return
         shared = self._acquire()
-        sender = await shared.ready()
         try:
-            if len(messages) == 1:
-                await sender.send_messages(messages[0])
-            else:
-                await self._send_batches(sender, messages)
+            sender = await shared.ready()
+        except (ServiceBusError, OSError) as exc:
+            raise self._explain(exc) from exc
+        try:
+            async with shared.sending:
+                if len(messages) == 1:
+                    await sender.send_messages(messages[0])
+                else:
+                    await self._send_batches(sender, messages)
         except ServiceBusSendError:
             raise
         except (ServiceBusError, OSError) as exc:

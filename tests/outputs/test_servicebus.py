@@ -5,6 +5,7 @@ queues and topics, batches split when full, message properties, one shared sende
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import warnings
@@ -275,3 +276,15 @@ async def test_a_scheduled_enqueue_time_schedules_the_message(
     ) as admin:
         counts = admin.get_queue_runtime_properties(queue)
     assert (counts.scheduled_message_count, counts.active_message_count) == (1, 0)
+
+
+async def test_concurrent_sends_share_the_sender(servicebus: ServiceBusUnderTest, host_config: HostConfig) -> None:
+    queue = servicebus.queue()
+    outputs = [ServiceBusOutput(settings(servicebus.connection_string, queueName=queue), host_config) for _ in range(4)]
+    try:
+        await asyncio.gather(*(outputs[n % 4].send(f"m{n}") for n in range(60)),
+                             *(outputs[n % 4].send([f"b{n}-1", f"b{n}-2"]) for n in range(10)))
+    finally:
+        await asyncio.gather(*(output.aclose() for output in outputs))
+    got = sorted(body(m).decode() for m in received(servicebus.connection_string, 80, queue=queue))
+    assert got == sorted([f"m{n}" for n in range(60)] + [f"b{n}-{k}" for n in range(10) for k in (1, 2)])
