@@ -39,6 +39,10 @@ what was expected and how to fix it, naming the file, function and setting invol
     └── InvocationError               raised inside the host when a function fails (wraps the user's error)
         ├── FunctionTimeoutError      the invocation ran past host.json functionTimeout
         ├── OutputBindingError        an output binding could not send what the function set (logged once)
+        ├── ServiceBusSendError       Service Bus refused or could not take an output message
+        │                             (funchost.outputs.servicebus)
+        ├── ServiceBusOutputValueError  a Service Bus output value cannot become a message
+        │                             (funchost.outputs.servicebus_messages; also TypeError)
         └── BindingDataError          a binding expression has no value in this invocation's trigger data
 
 The errors named with a module live next to the code that raises them and derive from these classes, so the CLI

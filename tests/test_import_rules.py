@@ -22,7 +22,12 @@ ALLOWED = {
         "funchost.triggers.timer.schedule_monitor",
         "funchost.triggers.timer.singleton",
     },
-    "azure.servicebus": {"scale_controller.scalers.servicebus"},
+    "azure.servicebus": {
+        "funchost.brokers.servicebus",
+        "funchost.outputs.servicebus",
+        "funchost.outputs.servicebus_messages",
+        "scale_controller.scalers.servicebus",
+    },
 }
 
 

@@ -30,8 +30,8 @@ _BLOB = NotHosted(
 )
 _SERVICE_BUS = NotHosted(
     "Azure Service Bus",
-    "not yet (the trigger and the output binding are parsed, but no listener or sender runs them)",
-    "send with the azure-servicebus SDK inside the function, or run this function on Azure",
+    "not yet (the trigger is parsed, but no listener runs it; the serviceBus output binding is hosted)",
+    "receive with the azure-servicebus SDK inside a timer or HTTP function, or run this function on Azure",
 )
 _EVENT_HUBS = NotHosted(
     "Azure Event Hubs",
@@ -65,7 +65,6 @@ NOT_HOSTED: dict[str, NotHosted] = {
     "orchestrationClient": _DURABLE,
     "orchestrationTrigger": _DURABLE,
     "sendGrid": _service("SendGrid"),
-    "serviceBus": _SERVICE_BUS,
     "serviceBusTrigger": _SERVICE_BUS,
     "signalR": _service("Azure SignalR Service"),
     "signalRConnectionInfo": _service("Azure SignalR Service"),

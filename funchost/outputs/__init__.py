@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from funchost.errors import OutputBindingError
+from funchost.errors import ConfigurationError, OutputBindingError
 from funchost.metadata.binding_settings import BindingSettings
 from funchost.metadata.host_config import HostConfig
 from funchost.metadata.registry import registered_class
@@ -23,6 +23,7 @@ OUTPUTS: dict[str, str] = {
     "kafka": "funchost.outputs.kafka:KafkaOutput",
     "queue": "funchost.outputs.queue:QueueOutput",
     "rabbitMQ": "funchost.outputs.rabbitmq:RabbitMQOutput",
+    "serviceBus": "funchost.outputs.servicebus:ServiceBusOutput",
 }
 
 logger = logging.getLogger("funchost.outputs")
@@ -60,7 +61,12 @@ class OutputDispatcher:
             if binding.direction is Direction.IN or binding.is_type("http"):
                 continue
             cls = sender_class(binding.type, spec.name)
-            self._senders[binding.name] = cls(settings[binding.name], host_config)
+            try:
+                self._senders[binding.name] = cls(settings[binding.name], host_config)
+            except ConfigurationError as exc:
+                if str(exc).startswith("Function '"):
+                    raise
+                raise ConfigurationError(f"Function '{spec.name}', output binding '{binding.name}': {exc}") from None
             self._types[binding.name] = binding.type
 
     def __bool__(self) -> bool:

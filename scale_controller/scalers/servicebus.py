@@ -3,7 +3,9 @@
 
 kedacore/keda `pkg/scalers/azure_servicebus_scaler.go` `getQueueLength` / `getSubscriptionLength`: the
 administration client's runtime properties, `ActiveMessageCount` (not scheduled, dead-lettered or transferred
-messages). Active when count > activation. The administration API needs a SAS policy with Manage rights.
+messages). Active when count > activation. The administration API needs a SAS policy with Manage rights: a
+Listen-only policy gets a message naming the missing right and what degrades (the function is not measured, so it
+is not scaled; its trigger still runs), where Azure falls back to incremental scaling.
 """
 
 from __future__ import annotations
@@ -89,8 +91,20 @@ class ServiceBusScaler:
         setting = self.settings.connection_setting
         if isinstance(exc, ResourceNotFoundError):
             return f"{where}: it does not exist. Fix: create it, or correct the trigger's entity names"
+        if isinstance(exc, ClientAuthenticationError) and "claim" in str(exc) and "Manage" in str(exc):
+            return (
+                f"{where}: the SAS policy in '{setting}' lacks the Manage right, which the administration API (the "
+                "message counts) requires; Listen or Send/Listen is not enough. What degrades: this function cannot "
+                "be measured, so its replicas are held where they are (not scaled on load, never from 0; a fallback "
+                "in the scale policy applies); its trigger still runs with Listen. Fix: set "
+                f"'{setting}' to a connection string of a policy with Manage rights (as KEDA and Azure's "
+                "target-based scaling need)"
+            )
         if isinstance(exc, ClientAuthenticationError):
-            return f"{where}: access denied. Fix: '{setting}' needs a SAS policy with Manage rights (as KEDA's)"
+            return (
+                f"{where}: the namespace refused the key. Fix: check SharedAccessKeyName and SharedAccessKey in "
+                f"'{setting}' (the policy needs Manage rights, as KEDA's)"
+            )
         if isinstance(exc, TimeoutError):
             return f"{where}: no answer within {TIMEOUT:.0f} s. Fix: check the namespace in '{setting}'"
         message = (getattr(exc, "message", None) or str(exc)).splitlines()[0]

@@ -22,7 +22,8 @@ from tests.support.servicebus_standin import StandIn
 from tests.support.servicebus_standin.target import ServiceBusUnderTest
 
 POLICIES = {"RootManageSharedAccessKey": {"key": "root-key"},
-            "SendListen": {"key": "no-manage", "rights": ["Send", "Listen"]}}
+            "SendListen": {"key": "no-manage", "rights": ["Send", "Listen"]},
+            "ListenOnly": {"key": "listen", "rights": ["Listen"]}}
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +93,14 @@ async def test_missing_entity_and_denied_access(servicebus: ServiceBusUnderTest,
     with pytest.raises(ScalerError, match="queue 'nope': it does not exist"):
         await measure(of(servicebus, queue_name="nope"))
     options = {"connection_verify": str(restricted.certificate)}
-    with pytest.raises(ScalerError, match="Manage rights"):
+    with pytest.raises(ScalerError, match="lacks the Manage right.*What degrades: this function cannot be measured"
+                       ".*its trigger still runs with Listen. Fix: set 'ServiceBusConnection'"):
         await measure(scaler(restricted.connection_string("SendListen"), options, queue_name="locked"))
+    with pytest.raises(ScalerError, match="lacks the Manage right"):
+        await measure(scaler(restricted.connection_string("ListenOnly"), options, queue_name="locked"))
+    with pytest.raises(ScalerError, match="refused the key. Fix: check SharedAccessKeyName"):
+        await measure(scaler(restricted.connection_string("RootManageSharedAccessKey", key="d3Jvbmc="), options,
+                             queue_name="locked"))
 
 
 async def test_unreachable_namespace() -> None:
