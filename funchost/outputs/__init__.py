@@ -2,7 +2,8 @@
 
 `OUTPUTS` is the registry (binding type → lazy "module:Class"). The host builds one `OutputDispatcher` per
 function; the invoker calls it after the function succeeded and before the trigger settles its message, so
-an output that cannot be sent fails the invocation and the input is retried (at-least-once).
+an output that cannot be sent fails the invocation and the input is retried (at-least-once). A sender class
+with `uses_binding_data = True` (blob: `out/{name}`) gets the invocation's binding data (`funchost.inputs`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from funchost.metadata.spec import Direction, FunctionSpec
 
 # Binding type (canonical spelling) → "module:Class". Alphabetical. `http` outputs are the HTTP response.
 OUTPUTS: dict[str, str] = {
+    "blob": "funchost.outputs.blob:BlobOutput",
     "kafka": "funchost.outputs.kafka:KafkaOutput",
     "queue": "funchost.outputs.queue:QueueOutput",
     "rabbitMQ": "funchost.outputs.rabbitmq:RabbitMQOutput",
@@ -56,20 +58,27 @@ class OutputDispatcher:
         self._function = spec.name
         self._senders: dict[str, OutputSender] = {}
         self._types: dict[str, str] = {}
+        self._bound: set[str] = set()  # senders that take the binding data
         for binding in spec.bindings:
             if binding.direction is Direction.IN or binding.is_type("http"):
                 continue
             cls = sender_class(binding.type, spec.name)
             self._senders[binding.name] = cls(settings[binding.name], host_config)
             self._types[binding.name] = binding.type
+            if getattr(cls, "uses_binding_data", False):
+                self._bound.add(binding.name)
 
     def __bool__(self) -> bool:
         return bool(self._senders)
 
-    async def send(self, outputs: Mapping[str, Any]) -> None:
+    @property
+    def needs_binding_data(self) -> bool:
+        return bool(self._bound)
+
+    async def send(self, outputs: Mapping[str, Any], binding_data: Mapping[str, Any] | None = None) -> None:
         """Send every output the function set; a failure is logged once, naming function, binding and fix."""
         sends = [
-            self._send_one(name, sender, outputs[name])
+            self._send_one(name, sender, outputs[name], binding_data)
             for name, sender in self._senders.items()
             if outputs.get(name) is not None
         ]
@@ -78,9 +87,14 @@ class OutputDispatcher:
         elif sends:
             await asyncio.gather(*sends)
 
-    async def _send_one(self, name: str, sender: OutputSender, value: Any) -> None:
+    async def _send_one(
+        self, name: str, sender: OutputSender, value: Any, binding_data: Mapping[str, Any] | None
+    ) -> None:
         try:
-            await sender.send(value)
+            if name in self._bound:
+                await sender.send(value, binding_data or {})  # type: ignore[call-arg]
+            else:
+                await sender.send(value)
         except Exception as exc:
             detail = str(exc) or type(exc).__name__
             if "Fix:" not in detail:

@@ -1,0 +1,66 @@
+"""Each trigger's binding data: the values `{...}` expressions in input/output binding paths refer to (the
+interface is described in `funchost.inputs`). Built only when a function needs it.
+
+- **Queue** (the storage extension's QueueTriggerBindingDataProvider contract): `QueueTrigger` (the message text),
+  `DequeueCount`, `Id`, `InsertionTime`, `ExpirationTime`, `NextVisibleTime`, `PopReceipt`, plus the top-level
+  properties of a JSON-object payload (the contract's names win over a payload property of the same name).
+- **HTTP** (the HTTP extension's request binding data): the top-level properties of a JSON-object body, then the
+  query parameters (except `code`) not already set, then the route values (they win), plus `Query` and `Headers`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import azure.functions as func
+
+
+def json_properties(body: bytes | str) -> dict[str, Any]:
+    """The top-level properties of a JSON object, or nothing for any other payload."""
+    text = body.strip() if isinstance(body, str) else body.strip().decode("utf-8", "replace")
+    if not text.startswith("{"):
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def queue_binding_data(
+    *,
+    body: bytes,
+    id: str | None,
+    dequeue_count: int,
+    insertion_time: datetime.datetime | None,
+    expiration_time: datetime.datetime | None,
+    next_visible_time: datetime.datetime | None,
+    pop_receipt: str | None,
+) -> dict[str, Any]:
+    data = json_properties(body)
+    data.update(
+        QueueTrigger=body.decode("utf-8", "replace"),
+        DequeueCount=dequeue_count,
+        Id=id,
+        InsertionTime=insertion_time,
+        ExpirationTime=expiration_time,
+        NextVisibleTime=next_visible_time,
+        PopReceipt=pop_receipt,
+    )
+    return data
+
+
+def http_binding_data(request: func.HttpRequest) -> dict[str, Any]:
+    data = json_properties(request.get_body() or b"")
+    folded = {key.casefold() for key in data}
+    for key, value in request.params.items():
+        if key.casefold() != "code" and key.casefold() not in folded:
+            data[key] = value
+    route: Mapping[str, Any] = request.route_params or {}
+    data.update(route)
+    data["Query"] = dict(request.params)
+    data["Headers"] = dict(request.headers)
+    return data
