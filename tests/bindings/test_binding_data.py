@@ -1,0 +1,59 @@
+"""Each trigger's binding data: the queue message's contract names and a JSON payload's properties; the HTTP
+request's JSON body, query (without `code`), route values, `Query` and `Headers` — bound by real templates."""
+
+from __future__ import annotations
+
+import datetime
+
+import azure.functions as func
+
+from funchost.bindings.binding_data import http_binding_data, json_properties, queue_binding_data
+from funchost.metadata.binding_templates import parse_template
+
+WHEN = datetime.datetime(2026, 5, 4, 3, 2, 1, tzinfo=datetime.UTC)
+
+
+def test_only_a_json_object_gives_properties() -> None:
+    assert json_properties(b' {"id": 1} ') == {"id": 1}
+    assert json_properties(b"[1]") == {} and json_properties(b"{not json") == {} and json_properties(b"text") == {}
+
+
+def test_queue_data_has_the_contract_names_and_the_payload_properties() -> None:
+    body = b'{"id": "o-7", "data": {"key": "k"}, "DequeueCount": "payload loses"}'
+    data = queue_binding_data(
+        body=body,
+        id="m1",
+        dequeue_count=2,
+        insertion_time=WHEN,
+        expiration_time=WHEN,
+        next_visible_time=WHEN,
+        pop_receipt="pr",
+    )
+    assert parse_template("out/{id}/{data.key}/{DequeueCount}").bind(data) == "out/o-7/k/2"
+    assert parse_template("{queueTrigger}").bind(data) == body.decode()
+    assert parse_template("{InsertionTime:yyyy-MM-dd}|{popReceipt}").bind(data) == "2026-05-04|pr"
+    text = queue_binding_data(
+        body=b"plain",
+        id="m",
+        dequeue_count=1,
+        insertion_time=None,
+        expiration_time=None,
+        next_visible_time=None,
+        pop_receipt=None,
+    )
+    assert parse_template("in/{queueTrigger}").bind(text) == "in/plain"
+
+
+def test_http_data_merges_body_query_and_route() -> None:
+    request = func.HttpRequest(
+        "POST",
+        "http://x/api/files/cat?name=query&size=9&code=secret",
+        headers={"X-Tag": "t"},
+        params={"name": "query", "size": "9", "code": "secret"},
+        route_params={"name": "route"},
+        body=b'{"size": "body", "owner": "ann"}',
+    )
+    data = http_binding_data(request)
+    assert parse_template("{name}/{size}/{owner}").bind(data) == "route/body/ann"  # route > body > query
+    assert "code" not in data and data["Query"]["code"] == "secret"
+    assert parse_template("{Query.size}|{Headers.x-tag}").bind(data) == "9|t"
