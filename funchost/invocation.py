@@ -253,17 +253,21 @@ class FunctionInvoker:
                 raise InvocationError(f"Function '{self.name}': {exc}") from exc
 
     async def invoke_with_retries(
-        self, make_inputs: Callable[[], Mapping[str, Any]], policy: RetryPolicy | None
+        self,
+        make_inputs: Callable[[], Mapping[str, Any]],
+        policy: RetryPolicy | None,
+        binding_data: BindingDataSource | None = None,
     ) -> dict[str, Any]:
         """Apply the function's retry policy (timer, Kafka): retry after the policy's delay, then give up."""
         if policy is None:
-            return await self.invoke(make_inputs())
+            return await self.invoke(make_inputs(), binding_data=binding_data)
         attempt = 0
         max_count = policy.max_retry_count if policy else 0
         last_error: BaseException | None = None
         while True:
             try:
-                return await self.invoke(make_inputs(), retry_context=RetryContext(attempt, max_count, last_error))
+                retry = RetryContext(attempt, max_count, last_error)
+                return await self.invoke(make_inputs(), retry_context=retry, binding_data=binding_data)
             except InvocationError as exc:
                 last_error = exc.__cause__ or exc
                 if policy is None or (policy.max_retry_count != -1 and attempt >= policy.max_retry_count):

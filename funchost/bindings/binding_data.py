@@ -6,16 +6,24 @@ interface is described in `funchost.inputs`). Built only when a function needs i
   properties of a JSON-object payload (the contract's names win over a payload property of the same name).
 - **HTTP** (the HTTP extension's request binding data): the top-level properties of a JSON-object body, then the
   query parameters (except `code`) not already set, then the route values (they win), plus `Query` and `Headers`.
+- **RabbitMQ** (RabbitMQTriggerBinding.CreateBindingData): `ConsumerTag`, `DeliveryTag`, `Redelivered`,
+  `Exchange`, `RoutingKey`, `BasicProperties` (with the .NET property names: `MessageId`, `CorrelationId`, ...),
+  `Body`.
+- **Kafka** (KafkaTriggerBindingStrategy.GetBindingData): one event — `Key` (UTF-8 text), `Partition`, `Topic`,
+  `Timestamp`, `Offset`, `Headers`; a batch — the same names with `Array` appended, as lists.
+- **Timer**: nothing of its own (only `{rand-guid}`, `{DateTime}`, `{sys.…}` bind).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import azure.functions as func
+
+from funchost.bindings.kafka import KafkaRecordLike
 
 
 def json_properties(body: bytes | str) -> dict[str, Any]:
@@ -64,3 +72,44 @@ def http_binding_data(request: func.HttpRequest) -> dict[str, Any]:
     data["Query"] = dict(request.params)
     data["Headers"] = dict(request.headers)
     return data
+
+
+def rabbitmq_binding_data(
+    *,
+    consumer_tag: str | None,
+    delivery_tag: int | None,
+    redelivered: bool,
+    exchange: str | None,
+    routing_key: str | None,
+    properties: Mapping[str, Any],
+    body: bytes,
+) -> dict[str, Any]:
+    """`properties`: the message's basic properties under their .NET names (`MessageId`, `Headers`, ...)."""
+    return {
+        "ConsumerTag": consumer_tag,
+        "DeliveryTag": delivery_tag,
+        "Redelivered": redelivered,
+        "Exchange": exchange,
+        "RoutingKey": routing_key,
+        "BasicProperties": dict(properties),
+        "Body": body,
+    }
+
+
+def _kafka_fields(record: KafkaRecordLike) -> dict[str, Any]:
+    return {
+        "Key": "" if record.key is None else record.key.decode("utf-8", "replace"),
+        "Partition": record.partition,
+        "Topic": record.topic,
+        "Timestamp": datetime.datetime.fromtimestamp(max(record.timestamp, 0) / 1000, tz=datetime.UTC),
+        "Offset": record.offset,
+        "Headers": [{"Key": name, "Value": value} for name, value in record.headers],
+    }
+
+
+def kafka_binding_data(records: Sequence[KafkaRecordLike], *, many: bool) -> dict[str, Any]:
+    if not many:
+        return _kafka_fields(records[0])
+    fields = [_kafka_fields(record) for record in records]
+    names = ("Key", "Partition", "Topic", "Timestamp", "Offset", "Headers")
+    return {f"{name}Array": [f[name] for f in fields] for name in names}
