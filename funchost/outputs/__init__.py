@@ -2,8 +2,9 @@
 
 `OUTPUTS` is the registry (binding type → lazy "module:Class"). The host builds one `OutputDispatcher` per
 function; the invoker calls it after the function succeeded and before the trigger settles its message, so
-an output that cannot be sent fails the invocation and the input is retried (at-least-once). A sender class
-with `uses_binding_data = True` (blob: `out/{name}`) gets the invocation's binding data (`funchost.inputs`).
+an output that cannot be sent fails the invocation and the input is retried (at-least-once). A sender whose
+`uses_binding_data` is True (a blob output with `out/{name}`) gets the invocation's binding data
+(`funchost.inputs`) as `send(value, binding_data)`.
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ class OutputDispatcher:
             if binding.direction is Direction.IN or binding.is_type("http"):
                 continue
             cls = sender_class(binding.type, spec.name)
-            self._senders[binding.name] = cls(settings[binding.name], host_config)
+            sender = self._senders[binding.name] = cls(settings[binding.name], host_config)
             self._types[binding.name] = binding.type
-            if getattr(cls, "uses_binding_data", False):
+            if getattr(sender, "uses_binding_data", False):
                 self._bound.add(binding.name)
 
     def __bool__(self) -> bool:

@@ -1,6 +1,7 @@
 """The `blob` output binding: the path is bound to the invocation's binding data (`out/{name}`, `{rand-guid}`),
-the value (`str`, `bytes`, file-like) is uploaded, replacing the blob, and the container is created if it does
-not exist (Azure's blob output does the same). `uses_binding_data` tells the dispatcher to pass the data.
+the value (`str`, `bytes`, file-like) is uploaded (as a stream: aiohttp warns that large raw bytes block the
+loop), replacing the blob, and the container is created if it does not exist (Azure's blob output does the same).
+`uses_binding_data` (the path has expressions) tells the dispatcher to pass the data.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import asyncio
 import contextlib
 import io
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 
@@ -26,10 +27,10 @@ class BlobWriteError(FunchostError):
 
 
 class BlobOutput:
-    uses_binding_data: ClassVar[bool] = True  # BytesIO below: aiohttp warns that large raw bytes block the loop
-
     def __init__(self, settings: BlobBindingSettings, host_config: HostConfig) -> None:
         self._settings = settings
+        # A fixed path needs no binding data. (`{rand-guid}` does: trigger data with that name would win.)
+        self.uses_binding_data = settings.path.has_parameters
         self._conn = blob_connection_string(settings.connection, f"Blob output to '{settings.path.pattern}'")
         self._system = SystemBindingData()
         self._clients: dict[int, Any] = {}  # event loop id → async BlobServiceClient

@@ -56,6 +56,11 @@ def test_the_registry_row_resolves_to_this_sender() -> None:
     assert sender_class("blob", "fn") is BlobOutput
 
 
+def test_only_a_path_with_expressions_asks_for_binding_data(tmp_path: Path, azurite: str) -> None:
+    assert BlobOutput(settings("c/{name}", azurite), host_config(tmp_path)).uses_binding_data
+    assert not BlobOutput(settings("c/fixed.txt", azurite), host_config(tmp_path)).uses_binding_data
+
+
 async def test_values_are_written_the_container_created_and_blobs_replaced(
     tmp_path: Path, blobs: BlobServiceClient, azurite: str, unique_name: str
 ) -> None:
