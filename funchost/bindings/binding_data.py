@@ -5,7 +5,8 @@ interface is described in `funchost.inputs`). Built only when a function needs i
   `DequeueCount`, `Id`, `InsertionTime`, `ExpirationTime`, `NextVisibleTime`, `PopReceipt`, plus the top-level
   properties of a JSON-object payload (the contract's names win over a payload property of the same name).
 - **HTTP** (the HTTP extension's request binding data): the top-level properties of a JSON-object body, then the
-  query parameters (except `code`) not already set, then the route values (they win), plus `Query` and `Headers`.
+  query parameters (except `code`) not already set, then the route values (they win), plus `Query` and `Headers`
+  (an HTTP-streams function's body is not read before the call, so it adds no properties).
 - **RabbitMQ** (RabbitMQTriggerBinding.CreateBindingData): `ConsumerTag`, `DeliveryTag`, `Redelivered`,
   `Exchange`, `RoutingKey`, `BasicProperties` (with the .NET property names: `MessageId`, `CorrelationId`, ...),
   `Body`.
@@ -62,15 +63,22 @@ def queue_binding_data(
 
 
 def http_binding_data(request: func.HttpRequest) -> dict[str, Any]:
-    data = json_properties(request.get_body() or b"")
+    body = json_properties(request.get_body() or b"")
+    return request_binding_data(body, request.params, request.route_params or {}, request.headers)
+
+
+def request_binding_data(
+    body: dict[str, Any], query: Mapping[str, str], route: Mapping[str, Any], headers: Mapping[str, str]
+) -> dict[str, Any]:
+    """HTTP binding data from its parts (an HTTP-streams request passes no body: it is not read before the call)."""
+    data = body
     folded = {key.casefold() for key in data}
-    for key, value in request.params.items():
+    for key, value in query.items():
         if key.casefold() != "code" and key.casefold() not in folded:
             data[key] = value
-    route: Mapping[str, Any] = request.route_params or {}
     data.update(route)
-    data["Query"] = dict(request.params)
-    data["Headers"] = dict(request.headers)
+    data["Query"] = dict(query)
+    data["Headers"] = dict(headers)
     return data
 
 

@@ -183,3 +183,33 @@ async def test_a_v1_function_json_blob_binding(
             assert (await http.get("/api/v1/a.txt")).text == "v1 text"
         assert await (await container.download_blob("copies/a.txt")).readall() == b"V1 TEXT"
         assert host.terminate() == 0
+
+
+STREAMS_APP = """
+import azure.functions as func
+from azurefunctions.extensions.http.fastapi import PlainTextResponse, Request
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+@app.route(route="s/{name}")
+@app.blob_input(arg_name="doc", path="%CONTAINER%/{name}", connection="AzureWebJobsStorage")
+@app.blob_output(arg_name="copy", path="%CONTAINER%/{Query.to}", connection="AzureWebJobsStorage")
+async def streamed(req: Request, doc: str, copy: func.Out[str]) -> PlainTextResponse:
+    copy.set(doc + "!")
+    return PlainTextResponse(doc)
+"""
+
+
+async def test_an_http_streams_function_binds_route_and_query(
+    tmp_path: Path, storage: tuple[BlobServiceClient, QueueServiceClient], azurite: str, unique_name: str
+) -> None:
+    blobs, _ = storage
+    container = await blobs.create_container(unique_name)
+    await container.upload_blob("a.txt", b"streamed text")
+    env = {"AzureWebJobsStorage": azurite, "CONTAINER": unique_name, "PYTHON_ENABLE_INIT_INDEXING": "1"}
+    with HostProcess(write_app(tmp_path / "streams", STREAMS_APP), env=env) as host:
+        host.wait_ready()
+        async with httpx.AsyncClient(base_url=host.base_url, timeout=30) as http:
+            assert (await http.get("/api/s/a.txt", params={"to": "b.txt"})).text == "streamed text"
+        assert await (await container.download_blob("b.txt")).readall() == b"streamed text!"
+        assert host.terminate() == 0
