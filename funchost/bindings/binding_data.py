@@ -26,6 +26,12 @@ import azure.functions as func
 
 from funchost.bindings.kafka import KafkaRecordLike
 
+# The fix named when a path's expression has no value in an invocation's binding data (inputs and outputs).
+BINDING_DATA_FIX = (
+    "use a name of the trigger's binding data (listed above; docs/blob.md lists each trigger's), {rand-guid} or "
+    "{DateTime}, and make sure the trigger's payload has it"
+)
+
 
 def json_properties(body: bytes | str) -> dict[str, Any]:
     """The top-level properties of a JSON object, or nothing for any other payload."""

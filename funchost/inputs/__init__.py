@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from concurrent.futures import Executor
 from typing import Any, Protocol
 
-from funchost.errors import FunchostError, InputBindingError, InvocationError
+from funchost.bindings.binding_data import BINDING_DATA_FIX
+from funchost.errors import BindingDataError, FunchostError, InputBindingError, InvocationError
 from funchost.metadata.binding_settings import BindingSettings
 from funchost.metadata.indexing import IndexedFunction
 from funchost.metadata.registry import registered_class
@@ -32,6 +33,7 @@ INPUTS: dict[str, str] = {
 }
 
 logger = logging.getLogger("funchost.inputs")
+
 
 
 class InputReader(Protocol):
@@ -85,6 +87,8 @@ class InputResolver:
             return await self._readers[name].read(binding_data)
         except InvocationError as exc:  # BindingDataError: name the binding too
             message = f"Function '{self._function}': input binding '{name}': {exc}"
+            if isinstance(exc, BindingDataError) and "Fix:" not in message:
+                message += f". Fix: {BINDING_DATA_FIX}"
             logger.error("%s", message)
             raise type(exc)(message) from exc
         except FunchostError as exc:

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from funchost.errors import OutputBindingError
+from funchost.bindings.binding_data import BINDING_DATA_FIX
+from funchost.errors import BindingDataError, OutputBindingError
 from funchost.metadata.binding_settings import BindingSettings
 from funchost.metadata.host_config import HostConfig
 from funchost.metadata.registry import registered_class
@@ -98,6 +99,8 @@ class OutputDispatcher:
                 await sender.send(value)
         except Exception as exc:
             detail = str(exc) or type(exc).__name__
+            if isinstance(exc, BindingDataError) and "Fix:" not in detail:
+                detail += f". Fix: {BINDING_DATA_FIX}"
             if "Fix:" not in detail:
                 detail += ". Fix: check the binding's settings and that its service is reachable"
             message = (

@@ -128,6 +128,7 @@ async def test_an_unbindable_input_fails_before_the_function_runs(
     with pytest.raises(BindingDataError) as caught:
         await invoker.invoke({"msg": "m"}, binding_data=Recorder({"id": "1"}))
     assert str(caught.value).startswith("Function 'copy': input binding 'src': No value for named parameter 'name'")
+    assert "(binding data: id). Fix: use a name of the trigger's binding data" in str(caught.value)
     assert len(ran) == before and in_flight.count == 0
     with pytest.raises(BindingDataError, match="No value for named parameter 'name'"):
         await invoker.invoke({"msg": "m"})  # a trigger that passes no binding data: only built-ins bind

@@ -115,6 +115,7 @@ async def test_the_dispatcher_names_function_binding_and_fix(
         message = str(caught.value)
         assert "Function 'writes': output binding 'out' (blob) failed" in message
         assert "No value for named parameter 'id'" in message and "(binding data: other)" in message
+        assert "Fix: use a name of the trigger's binding data" in message
         with pytest.raises(OutputBindingError, match="cannot hold a list. Fix: set a str"):
             await dispatcher.send({"out": ["x"]}, {"id": "1"})
         assert not await blobs.get_container_client(unique_name).exists()  # nothing was written
