@@ -3,9 +3,11 @@ interface is described in `funchost.inputs`). Built only when a function needs i
 
 - **Queue** (the storage extension's QueueTriggerBindingDataProvider contract): `QueueTrigger` (the message text),
   `DequeueCount`, `Id`, `InsertionTime`, `ExpirationTime`, `NextVisibleTime`, `PopReceipt`, plus the top-level
-  properties of a JSON-object payload (the contract's names win over a payload property of the same name).
-- **HTTP** (the HTTP extension's request binding data): the top-level properties of a JSON-object body, then the
-  query parameters (except `code`) not already set, then the route values (they win), plus `Query` and `Headers`
+  properties of a JSON-object payload, which override those names (QueueTriggerBinding.CreateBindingData: "binding
+  data from the value type overrides the built-in binding data"; `{id}` is the payload's `id` if it has one).
+- **HTTP** (HttpTriggerAttributeBindingProvider.GetRequestBindingData): the top-level properties of a JSON-object
+  body, overridden by the query parameters (except `code`), overridden by the route values; then `Query` and
+  `Headers` unless a name above took them
   (an HTTP-streams function's body is not read before the call, so it adds no properties).
 - **RabbitMQ** (RabbitMQTriggerBinding.CreateBindingData): `ConsumerTag`, `DeliveryTag`, `Redelivered`,
   `Exchange`, `RoutingKey`, `BasicProperties` (with the .NET property names: `MessageId`, `CorrelationId`, ...),
@@ -55,9 +57,12 @@ def queue_binding_data(
     next_visible_time: datetime.datetime | None,
     pop_receipt: str | None,
 ) -> dict[str, Any]:
-    data = json_properties(body)
+    data: dict[str, Any] = {}
+    try:  # QueueTriggerBinding leaves QueueTrigger out when the message is not valid text
+        data["QueueTrigger"] = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     data.update(
-        QueueTrigger=body.decode("utf-8", "replace"),
         DequeueCount=dequeue_count,
         Id=id,
         InsertionTime=insertion_time,
@@ -65,6 +70,16 @@ def queue_binding_data(
         NextVisibleTime=next_visible_time,
         PopReceipt=pop_receipt,
     )
+    return _override(data, json_properties(body) if "QueueTrigger" in data else {})
+
+
+def _override(data: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` with `values` set over it, names compared case-insensitively (the SDK's dictionaries ignore case)."""
+    if values:
+        folded = {key.casefold(): key for key in data}
+        for key, value in values.items():
+            data.pop(folded.get(key.casefold(), key), None)
+            data[key] = value
     return data
 
 
@@ -77,14 +92,13 @@ def request_binding_data(
     body: dict[str, Any], query: Mapping[str, str], route: Mapping[str, Any], headers: Mapping[str, str]
 ) -> dict[str, Any]:
     """HTTP binding data from its parts (an HTTP-streams request passes no body: it is not read before the call)."""
-    data = body
+    data = _override(body, {key: value for key, value in query.items() if key.casefold() != "code"})
+    data = _override(data, route)
     folded = {key.casefold() for key in data}
-    for key, value in query.items():
-        if key.casefold() != "code" and key.casefold() not in folded:
-            data[key] = value
-    data.update(route)
-    data["Query"] = dict(query)
-    data["Headers"] = dict(headers)
+    if "query" not in folded:
+        data["Query"] = dict(query)
+    if "headers" not in folded:
+        data["Headers"] = dict(headers)
     return data
 
 

@@ -27,7 +27,7 @@ def test_only_a_json_object_gives_properties() -> None:
 
 
 def test_queue_data_has_the_contract_names_and_the_payload_properties() -> None:
-    body = b'{"id": "o-7", "data": {"key": "k"}, "DequeueCount": "payload loses"}'
+    body = b'{"id": "o-7", "data": {"key": "k"}, "popreceipt": "payload wins"}'
     data = queue_binding_data(
         body=body,
         id="m1",
@@ -37,9 +37,10 @@ def test_queue_data_has_the_contract_names_and_the_payload_properties() -> None:
         next_visible_time=WHEN,
         pop_receipt="pr",
     )
-    assert parse_template("out/{id}/{data.key}/{DequeueCount}").bind(data) == "out/o-7/k/2"
+    assert parse_template("out/{id}/{data.key}/{DequeueCount}").bind(data) == "out/o-7/k/2"  # the payload's id
     assert parse_template("{queueTrigger}").bind(data) == body.decode()
-    assert parse_template("{InsertionTime:yyyy-MM-dd}|{popReceipt}").bind(data) == "2026-05-04|pr"
+    assert parse_template("{InsertionTime:yyyy-MM-dd}|{popReceipt}").bind(data) == "2026-05-04|payload wins"
+    assert "Id" not in data and "PopReceipt" not in data  # replaced, not shadowed
     text = queue_binding_data(
         body=b"plain",
         id="m",
@@ -49,7 +50,17 @@ def test_queue_data_has_the_contract_names_and_the_payload_properties() -> None:
         next_visible_time=None,
         pop_receipt=None,
     )
-    assert parse_template("in/{queueTrigger}").bind(text) == "in/plain"
+    assert parse_template("in/{queueTrigger}/{id}").bind(text) == "in/plain/m"
+    binary = queue_binding_data(
+        body=b"\xff{",
+        id="m",
+        dequeue_count=1,
+        insertion_time=None,
+        expiration_time=None,
+        next_visible_time=None,
+        pop_receipt=None,
+    )
+    assert "QueueTrigger" not in binary and binary["Id"] == "m"  # not valid text: no QueueTrigger
 
 
 def test_http_data_merges_body_query_and_route() -> None:
@@ -62,7 +73,7 @@ def test_http_data_merges_body_query_and_route() -> None:
         body=b'{"size": "body", "owner": "ann"}',
     )
     data = http_binding_data(request)
-    assert parse_template("{name}/{size}/{owner}").bind(data) == "route/body/ann"  # route > body > query
+    assert parse_template("{name}/{size}/{owner}").bind(data) == "route/9/ann"  # route > query > body
     assert "code" not in data and data["Query"]["code"] == "secret"
     assert parse_template("{Query.size}|{Headers.x-tag}").bind(data) == "9|t"
 
