@@ -32,6 +32,10 @@ what was expected and how to fix it, naming the file, function and setting invol
     ├── QueueOutputError              a queue output value has a type it cannot send (funchost.bindings.queue; also
     │                                 TypeError)
     ├── QueueSendError                the storage queue refused an output message (funchost.outputs.queue)
+    ├── BlobOutputError               a blob output value has a type it cannot hold (funchost.bindings.blob; also
+    │                                 TypeError)
+    ├── BlobReadError                 storage refused or could not be reached reading an input blob (funchost.inputs)
+    ├── BlobWriteError                storage refused a blob output (funchost.outputs.blob)
     ├── EngineError                   no container engine answers, or it refused a call (funchost.deploy)
     ├── ImageBuildError               the image build failed; names the failing step (funchost.deploy)
     ├── ImagePushError                pushing the image failed (funchost.deploy)
@@ -43,7 +47,8 @@ what was expected and how to fix it, naming the file, function and setting invol
         │                             (funchost.outputs.servicebus)
         ├── ServiceBusOutputValueError  a Service Bus output value cannot become a message
         │                             (funchost.outputs.servicebus_messages; also TypeError)
-        └── BindingDataError          a binding expression has no value in this invocation's trigger data
+        ├── BindingDataError          a binding expression has no value in this invocation's trigger data
+        └── InputBindingError         an input binding could not be read (funchost.inputs; logged once)
 
 The errors named with a module live next to the code that raises them and derive from these classes, so the CLI
 maps them to exit codes like the rest; those that were builtin exceptions before keep that base too.
@@ -117,3 +122,7 @@ class OutputBindingError(InvocationError):
 
 class BindingDataError(InvocationError):
     """A binding expression such as `{id}` has no value in this invocation's trigger data: the invocation fails."""
+
+
+class InputBindingError(InvocationError):
+    """An input binding (a blob) could not be read: the message names function, binding and fix; logged once."""

@@ -36,6 +36,7 @@ from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
 from funchost.http.open_files import raise_open_file_limit
 from funchost.http.server_limits import connection_cap, server_limits
+from funchost.inputs import InputResolver
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.host_identity import host_id
@@ -110,6 +111,7 @@ class Host:
         self.outputs = {
             f.spec.name: OutputDispatcher(f.spec, app.settings[f.spec.name], app.host_config) for f in app.functions
         }
+        self.inputs = {f.spec.name: InputResolver(f, app.settings[f.spec.name], self.executor) for f in app.functions}
         self.invokers = {
             f.spec.name: FunctionInvoker(
                 f,
@@ -119,6 +121,8 @@ class Host:
                 in_flight=self.in_flight,
                 function_directory=str(app.script_root),
                 send_outputs=self.outputs[f.spec.name].send if self.outputs[f.spec.name] else None,
+                resolve_inputs=self.inputs[f.spec.name].resolve if self.inputs[f.spec.name] else None,
+                outputs_need_binding_data=self.outputs[f.spec.name].needs_binding_data,
             )
             for f in app.functions
         }
@@ -246,6 +250,7 @@ class Host:
             logger.error("%d invocation(s) still running after the grace period; abandoning them", self.in_flight.count)
         self.executor.shutdown(wait=False, cancel_futures=True)
         await asyncio.gather(*(d.aclose() for d in self.outputs.values()), return_exceptions=True)
+        await asyncio.gather(*(r.aclose() for r in self.inputs.values()), return_exceptions=True)
         self.state = "Stopped"
         logger.info("Host stopped")
 

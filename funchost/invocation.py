@@ -2,7 +2,10 @@
 
 `FunctionInvoker.invoke(inputs)` takes already-converted input values by binding name and returns the
 output values by binding name (`$return` for the return value). Triggers convert payloads to and from
-`azure.functions` types; this module only runs the function.
+`azure.functions` types; this module only runs the function. When `needs_binding_data` is True (the function has
+input bindings or outputs bound to trigger data), a trigger passes `binding_data=` (a callable that builds the
+trigger's binding data; see `funchost.inputs`): it is called once, the inputs are read with it before the
+function runs and the outputs are sent with it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from funchost.metrics import HostMetrics
 logger = logging.getLogger("funchost.invocation")
 FIRST_TRY = RetryContext(0, 0, None)
 _NO_OUTS: Mapping[str, Out[Any]] = MappingProxyType({})
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
+BindingDataSource = Callable[[], Mapping[str, Any]]
 
 
 def threadpool_size(env: Mapping[str, str] | None = None) -> int | None:
@@ -87,10 +92,14 @@ class FunctionInvoker:
         metrics: HostMetrics,
         in_flight: InFlight,
         function_directory: str,
-        send_outputs: Callable[[Mapping[str, Any]], Awaitable[None]] | None = None,
+        send_outputs: Callable[[Mapping[str, Any], Mapping[str, Any]], Awaitable[None]] | None = None,
+        resolve_inputs: Callable[[Mapping[str, Any]], Awaitable[Mapping[str, Any]]] | None = None,
+        outputs_need_binding_data: bool = False,
     ) -> None:
         self.spec = indexed.spec
         self._send_outputs = send_outputs
+        self._resolve_inputs = resolve_inputs
+        self.needs_binding_data = resolve_inputs is not None or outputs_need_binding_data
         self.name = indexed.spec.name
         self._callable = indexed.callable
         self._executor = executor
@@ -127,9 +136,13 @@ class FunctionInvoker:
         *,
         retry_context: RetryContext | None = None,
         invocation_id: str | None = None,
+        binding_data: BindingDataSource | None = None,
     ) -> dict[str, Any]:
         """Run the function once; raise `InvocationError` (cause chained) or `FunctionTimeoutError` on failure."""
         invocation: str | int = invocation_id or next_invocation_number()  # formatted only if shown
+        data = _NO_DATA
+        if self.needs_binding_data and binding_data is not None:
+            data = binding_data()
         outs = {name: Out[Any]() for name in self._out_names} if self._out_names else _NO_OUTS
         if self._inputs_only:  # the common case: every parameter is an input binding, often exactly the inputs
             args = inputs if inputs.keys() <= self._param_names else {n: inputs[n] for n in self._params if n in inputs}
@@ -144,6 +157,10 @@ class FunctionInvoker:
         waiting = False
         deadline: tuple[Deadlines, int] | None = None  # this loop's watchdog and our key in it, once registered
         try:
+            if self._resolve_inputs is not None:
+                waiting, deadline = True, self._start_waiting(started)
+                read = await self._resolve_inputs(data)
+                args = {**args, **{n: v for n, v in read.items() if n in self._param_names}}
             if self.is_async:
                 coroutine = self._callable(**args)
                 try:
@@ -151,17 +168,19 @@ class FunctionInvoker:
                 except StopIteration as done:
                     result = done.value
                 else:
-                    waiting, deadline = True, self._start_waiting(started)
+                    if not waiting:
+                        waiting, deadline = True, self._start_waiting(started)
                     result = await resume(coroutine, pending)
             else:
-                waiting, deadline = True, self._start_waiting(started)
+                if not waiting:
+                    waiting, deadline = True, self._start_waiting(started)
                 result = await self._call_sync(args)
             outputs = {"$return": result} if self._returns_only and result is not None else self._collect(outs, result)
             if self._send_outputs is not None:
                 self._check_http_output(outputs)  # a bad HTTP result fails the invocation before anything is sent
                 if not waiting:
                     waiting, deadline = True, self._start_waiting(started)
-                await self._send_outputs(outputs)
+                await self._send_outputs(outputs, data)
             outcome = "success"
         except asyncio.CancelledError:
             if deadline is None or not deadline[0].unregister(deadline[1]):
@@ -234,17 +253,21 @@ class FunctionInvoker:
                 raise InvocationError(f"Function '{self.name}': {exc}") from exc
 
     async def invoke_with_retries(
-        self, make_inputs: Callable[[], Mapping[str, Any]], policy: RetryPolicy | None
+        self,
+        make_inputs: Callable[[], Mapping[str, Any]],
+        policy: RetryPolicy | None,
+        binding_data: BindingDataSource | None = None,
     ) -> dict[str, Any]:
         """Apply the function's retry policy (timer, Kafka): retry after the policy's delay, then give up."""
         if policy is None:
-            return await self.invoke(make_inputs())
+            return await self.invoke(make_inputs(), binding_data=binding_data)
         attempt = 0
         max_count = policy.max_retry_count if policy else 0
         last_error: BaseException | None = None
         while True:
             try:
-                return await self.invoke(make_inputs(), retry_context=RetryContext(attempt, max_count, last_error))
+                retry = RetryContext(attempt, max_count, last_error)
+                return await self.invoke(make_inputs(), retry_context=retry, binding_data=binding_data)
             except InvocationError as exc:
                 last_error = exc.__cause__ or exc
                 if policy is None or (policy.max_retry_count != -1 and attempt >= policy.max_retry_count):

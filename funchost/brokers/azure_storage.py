@@ -1,4 +1,4 @@
-"""Azure Storage queue clients as funchost builds them, and how it reads their errors.
+"""Azure Storage queue and blob clients as funchost builds them, and how it reads their errors.
 
 `queue_service_client()` is the client the queue trigger and the queue output share: a short SDK retry (one retry
 after 1 s, 10 s connect timeout), because the trigger's polling loop and the output's caller back off and retry
@@ -6,6 +6,10 @@ themselves, so the SDK's default of 3 retries with exponential back-off would on
 controller's `scaler_queue_client()` has no SDK retry at all (storage's first back-off is 15 s): the controller
 polls again, and a poll must not hang. Both raise a `ConfigurationError` naming the app setting for a connection
 string the SDK cannot parse.
+
+`blob_service_client()` (the blob bindings; async) has the same short retry; `sync_blob_service_client()` builds the
+synchronous client the SDK-type bindings hand to the function (`azurefunctions-extensions-bindings-blob` gives
+`azure.storage.blob` sync types).
 
 The error predicates (`is_queue_missing`, `is_lost_message`, `is_unreachable`, ...) and `describe()` are the one
 classification of storage errors used by the trigger's reader, processor and lease renewal and by the scaler.
@@ -16,9 +20,12 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
+from azure.storage.blob import BlobServiceClient as SyncBlobServiceClient
+from azure.storage.blob.aio import BlobServiceClient
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from funchost.errors import ConfigurationError
+from funchost.metadata.connections import StorageConnection
 
 
 def invalid_connection_string(where: str, setting_name: str, exc: ValueError) -> ConfigurationError:
@@ -38,6 +45,39 @@ def queue_service_client(conn: str) -> QueueServiceClient:
         random_jitter_range=0,
         connection_timeout=10,
     )
+
+
+def blob_service_client(conn: str) -> BlobServiceClient:
+    """The blob bindings' client (short SDK retry as for queues); ValueError for an unparsable string."""
+    return BlobServiceClient.from_connection_string(
+        conn,
+        retry_total=1,
+        initial_backoff=1,
+        increment_base=1,
+        random_jitter_range=0,
+        connection_timeout=10,
+    )
+
+
+def sync_blob_service_client(conn: str) -> SyncBlobServiceClient:
+    """The synchronous client behind the SDK-type parameters (BlobClient, ContainerClient, StorageStreamDownloader)."""
+    return SyncBlobServiceClient.from_connection_string(conn, connection_timeout=10)
+
+
+def blob_connection_string(connection: StorageConnection, where: str) -> str:
+    """A blob binding's connection string (checked by the SDK); identity-based connections are refused."""
+    conn = connection.effective_connection_string("blob")
+    name = connection.setting_name
+    if conn is None:
+        raise ConfigurationError(
+            f"{where} uses the identity-based connection '{name}' ({connection.service_uri}), which funchost does "
+            f"not support. Fix: set '{name}' to a storage connection string ('UseDevelopmentStorage=true' for Azurite)"
+        )
+    try:
+        sync_blob_service_client(conn).close()
+    except ValueError as exc:
+        raise invalid_connection_string(where, name, exc) from None
+    return conn
 
 
 def service_client(conn: str, where: str, setting_name: str) -> QueueServiceClient:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Mapping
@@ -19,6 +20,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from funchost.bindings.binding_data import http_binding_data
 from funchost.bindings.http_request import to_http_request
 from funchost.bindings.http_response import EMPTY_OK, HttpOutputError, HttpResponseData, to_http_response
 from funchost.errors import InvocationError
@@ -59,7 +61,8 @@ class FunctionEndpoint:
             return
         request = to_http_request(scope, body, scope.get("path_params") or _NO_ROUTE_VALUES)
         try:
-            outputs = await self.invoker.invoke({self.trigger: request})  # sends non-HTTP outputs itself
+            data = functools.partial(http_binding_data, request) if self.invoker.needs_binding_data else None
+            outputs = await self.invoker.invoke({self.trigger: request}, binding_data=data)  # sends other outputs
             status, headers, response_body = self._response(outputs)
         except InvocationError:
             await send_status(send, 500, SERVER_ERROR)  # what happened is logged, never sent to the client

@@ -14,13 +14,16 @@ client that leaves while the response streams ends it quietly (the response's ge
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from starlette.datastructures import Headers, QueryParams
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
+from funchost.bindings.binding_data import request_binding_data
 from funchost.bindings.http_streams import HttpStreamOutputError, to_stream_request, to_stream_response
 from funchost.errors import InvocationError
 from funchost.http.limits import BodyLimit, BodyTooLarge
@@ -31,6 +34,12 @@ logger = logging.getLogger("funchost.http")
 
 SERVER_ERROR = b"Internal Server Error"
 _NO_ROUTE_VALUES: Mapping[str, str] = MappingProxyType({})
+
+
+def _binding_data(scope: Scope) -> dict[str, object]:
+    query = QueryParams(scope.get("query_string", b""))
+    route = scope.get("path_params") or _NO_ROUTE_VALUES
+    return request_binding_data({}, dict(query.items()), route, dict(Headers(scope=scope).items()))
 
 
 def stream_endpoint(invoker: FunctionInvoker, *, trigger: str, max_body: int) -> BodyLimit:
@@ -48,7 +57,8 @@ class StreamEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = to_stream_request(scope, receive, scope.get("path_params") or _NO_ROUTE_VALUES)
         try:
-            outputs = await self.invoker.invoke({self.trigger: request})  # sends non-HTTP outputs itself
+            data = functools.partial(_binding_data, scope) if self.invoker.needs_binding_data else None
+            outputs = await self.invoker.invoke({self.trigger: request}, binding_data=data)  # sends other outputs
             response = to_stream_response(outputs.get("$return"))
         except HttpStreamOutputError as exc:
             logger.error(

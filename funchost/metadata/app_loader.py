@@ -140,7 +140,7 @@ def _admit(indexed: IndexedFunction, env: Mapping[str, str], streams: bool) -> d
             if binding.is_trigger:
                 hosted = f"funchost hosts these triggers: {', '.join(hosted_types(triggers=True))}"
             elif binding.direction is Direction.IN:
-                hosted = "funchost hosts no input bindings yet"
+                hosted = "funchost hosts these input bindings: blob"
             else:
                 hosted = f"funchost hosts these output bindings: {', '.join(hosted_types(triggers=False))}"
             raise FunctionDefinitionError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from funchost.errors import FunctionDefinitionError
+from funchost.metadata.blob_settings import BlobBindingSettings, parse_blob
 from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
 from funchost.metadata.not_hosted import is_hosted
 from funchost.metadata.spec import BindingSpec, Direction
@@ -54,6 +55,7 @@ BindingSettings = (
     | RabbitMQSettings
     | KafkaSettings
     | ServiceBusSettings
+    | BlobBindingSettings
 )
 Parser = Callable[[BindingSpec, str, Mapping[str, str] | None], BindingSettings]
 
@@ -63,6 +65,7 @@ def parse_http_output(binding: BindingSpec, function: str, env: Mapping[str, str
 
 
 BINDING_SETTINGS: dict[str, Parser] = {
+    "blob": parse_blob,  # input and output (no trigger kind of its own)
     "http": parse_http_output,
     **{name: kind.parse for kind in TRIGGER_KINDS for name in (*kind.binding_types, *kind.output_types)},
 }
@@ -85,7 +88,7 @@ def parse_binding(binding: BindingSpec, function: str, env: Mapping[str, str] | 
     if parser is None:
         kind = "trigger" if binding.is_trigger else "binding"
         if not binding.is_trigger and binding.direction is Direction.IN:
-            fix = "funchost hosts no input bindings yet: read the data with its SDK inside the function"
+            fix = "funchost hosts these input bindings: blob; read other data with its SDK inside the function"
         else:
             fix = f"use one of: {', '.join(hosted_types(triggers=binding.is_trigger))}"
         raise FunctionDefinitionError(

@@ -7,7 +7,7 @@ are written, each copied unchanged (the host writes its keys into the app folder
 - admin_route_beside_healthy / unsupported_beside_healthy: one function Azure would put in error beside healthy
   ones — the app starts, says why, and lists the errored function everywhere.
 - v1_errors_beside_healthy: v1 folders in the Python worker's e2e style (scriptFile main.py), one with a blob input
-  binding and one whose import fails, beside a healthy one.
+  binding whose storage connection is not set and one whose import fails, beside a healthy one.
 - rabbitmq_via_host_json: a RabbitMQ trigger and output without connectionStringSetting (host.json carries it).
 - trailing_commas_v1: comments and trailing commas in host.json, local.settings.json and function.json, which the
   Functions host accepts (runs once funchost's JSON reading accepts them; skipped until then).
@@ -109,13 +109,14 @@ def test_unsupported_bindings_are_one_line_each_and_the_rest_serves(tmp_path: Pa
 
 
 def test_v1_folders_in_error_beside_a_healthy_one(tmp_path: Path) -> None:
-    with HostProcess(copy_app("v1_errors_beside_healthy", tmp_path), env={"FUNCHOST_MASTER_KEY": MASTER}) as host:
+    env = {"FUNCHOST_MASTER_KEY": MASTER, "AzureWebJobsStorage": ""}
+    with HostProcess(copy_app("v1_errors_beside_healthy", tmp_path), env=env) as host:
         host.wait_ready()
         response = httpx.get(f"{host.base_url}/api/return_http", headers={"x-functions-key": MASTER})
         assert response.text == "<h1>Hello World™</h1>" and response.headers["content-type"].startswith("text/html")
         output = host.output()
-        assert "\tget_blob_as_str: [Error] binding 'file' (blob) is Azure Blob storage" in output
-        assert "(funchost hosts no input bindings yet)" in output
+        # The blob input is hosted (docs/blob.md); without AzureWebJobsStorage its connection cannot be resolved.
+        assert "\tget_blob_as_str: [Error] " in output and "uses connection 'AzureWebJobsStorage'" in output
         assert "\tbroken_import: [Error] " in output and "broken_import/main.py:2" in output
         assert "No module named 'FlaskApp'" in output and "requirements.txt" in output  # no such folder here
         statuses = {

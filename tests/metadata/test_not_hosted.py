@@ -53,12 +53,12 @@ CASES = {
         "def f(m: func.ServiceBusMessage) -> None: ...\n",
         ["(serviceBusTrigger) is Azure Service Bus", "not yet"],
     ),
-    "blob-output": (
-        '@app.route(route="b")\n@app.blob_output(arg_name="out", path="c/x.txt", connection="Store")\n'
+    "table-output": (
+        '@app.route(route="b")\n@app.table_output(arg_name="out", table_name="t", connection="Store")\n'
         "def f(req: func.HttpRequest, out: func.Out[str]) -> func.HttpResponse: ...\n",
         [
-            "binding 'out' (blob) is Azure Blob storage",
-            "funchost hosts these output bindings: http, kafka, queue, rabbitMQ, serviceBus)",
+            "binding 'out' (table) is Azure Table storage",
+            "funchost hosts these output bindings: blob, http, kafka, queue, rabbitMQ, serviceBus)",
         ],
     ),
 }
@@ -99,4 +99,4 @@ def test_an_unknown_input_binding_is_not_offered_output_types(tmp_path: Path) ->
     )
     (error,) = load_app(write_app(tmp_path, HEADER + body, settings={}), apply_settings=False).errors
     assert "binding type 'mongoDB' (binding 'doc') is not supported by funchost" in error.cause
-    assert error.fix.startswith("funchost hosts no input bindings yet") and "kafka" not in error.fix
+    assert error.fix.startswith("funchost hosts these input bindings: blob") and "kafka" not in error.fix

@@ -16,6 +16,7 @@ import pytest
 from funchost.errors import ConfigurationError, FunctionDefinitionError
 from funchost.metadata import binding_settings
 from funchost.metadata.binding_settings import OutputHttpSettings, parse_binding
+from funchost.metadata.blob_settings import BlobBindingSettings
 from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.not_hosted import is_hosted
 from funchost.metadata.spec import BindingSpec
@@ -67,7 +68,7 @@ def test_every_hosted_kind_has_a_sample() -> None:
 
 def test_the_settings_union_is_the_table() -> None:
     union = set(typing.get_args(binding_settings.BindingSettings))
-    assert union == {kind.settings_type for kind in TRIGGER_KINDS} | {OutputHttpSettings}
+    assert union == {kind.settings_type for kind in TRIGGER_KINDS} | {OutputHttpSettings, BlobBindingSettings}
 
 
 @pytest.mark.parametrize(

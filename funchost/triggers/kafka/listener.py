@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Collection
@@ -30,6 +31,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
+from funchost.bindings.binding_data import kafka_binding_data
 from funchost.errors import InvocationError
 from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
@@ -185,8 +187,11 @@ class KafkaListener(SupervisedListener):
 
     async def _run_function(self, records: Records) -> bool:
         try:
-            await self._ctx.invoker.invoke_with_retries(
-                lambda: {self._config.binding: self._config.convert(records)}, self._ctx.invoker.spec.retry
+            invoker = self._ctx.invoker
+            many = self._config.settings.cardinality == "many"
+            data = functools.partial(kafka_binding_data, records, many=many) if invoker.needs_binding_data else None
+            await invoker.invoke_with_retries(
+                lambda: {self._config.binding: self._config.convert(records)}, invoker.spec.retry, data
             )
         except InvocationError:
             return False  # logged by the invoker with its traceback

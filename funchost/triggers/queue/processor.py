@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
+from funchost.bindings.binding_data import queue_binding_data
 from funchost.bindings.queue import MessageDecodingError, TriggerKind, decode_body, trigger_value
 from funchost.brokers.azure_storage import describe, is_lost_message, is_queue_missing
 from funchost.errors import InvocationError
@@ -76,6 +78,19 @@ def message_converter(kind: TriggerKind) -> Convert:
     return convert
 
 
+def message_binding_data(message: QueueMessage, body: bytes) -> dict[str, object]:
+    """The binding data of one message (`funchost.bindings.binding_data`)."""
+    return queue_binding_data(
+        body=body,
+        id=message.id,
+        dequeue_count=message.dequeue_count or 0,
+        insertion_time=message.inserted_on,
+        expiration_time=message.expires_on,
+        next_visible_time=message.next_visible_on,
+        pop_receipt=message.pop_receipt,
+    )
+
+
 class QueueProcessor:
     def __init__(
         self,
@@ -98,7 +113,8 @@ class QueueProcessor:
         """Convert and run the function once; True if it succeeded. (Also the manual trigger, which settles
         nothing.)"""
         try:
-            await self._invoker.invoke({self._binding: self._convert(message, body)})
+            data = functools.partial(message_binding_data, message, body) if self._invoker.needs_binding_data else None
+            await self._invoker.invoke({self._binding: self._convert(message, body)}, binding_data=data)
         except InvocationError:
             return False  # logged by the invoker with the user's traceback
         return True

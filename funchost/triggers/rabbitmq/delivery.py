@@ -11,6 +11,7 @@ message but never loses one.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
+from funchost.bindings.binding_data import rabbitmq_binding_data
 from funchost.bindings.rabbitmq import BodyConversionError, requeue_count
 from funchost.errors import InvocationError
 from funchost.invocation import FunctionInvoker
@@ -26,6 +28,34 @@ from funchost.metrics import HostMetrics
 logger = logging.getLogger("funchost.rabbitmq")
 REQUEUE_COUNT_HEADER = "x-ms-rabbitmq-requeuecount"
 MAX_REQUEUE_COUNT = 5  # RabbitMQListener.cs: `requeueCount >= 5` rejects
+
+
+def binding_data(message: AbstractIncomingMessage) -> dict[str, Any]:
+    """The message's binding data (`funchost.bindings.binding_data`), basic properties under their .NET names."""
+    properties = {
+        "ContentType": message.content_type,
+        "ContentEncoding": message.content_encoding,
+        "Headers": dict(message.headers or {}),
+        "DeliveryMode": int(message.delivery_mode) if message.delivery_mode is not None else None,
+        "Priority": message.priority,
+        "CorrelationId": message.correlation_id,
+        "ReplyTo": message.reply_to,
+        "Expiration": message.expiration,
+        "MessageId": message.message_id,
+        "Timestamp": message.timestamp,
+        "Type": message.type,
+        "UserId": message.user_id,
+        "AppId": message.app_id,
+    }
+    return rabbitmq_binding_data(
+        consumer_tag=message.consumer_tag,
+        delivery_tag=message.delivery_tag,
+        redelivered=bool(message.redelivered),
+        exchange=message.exchange,
+        routing_key=message.routing_key,
+        properties=properties,
+        body=message.body,
+    )
 
 
 class Delivery:
@@ -75,7 +105,8 @@ class Delivery:
             )
             return False
         try:
-            await self._invoker.invoke({self._binding: value})
+            data = functools.partial(binding_data, message) if self._invoker.needs_binding_data else None
+            await self._invoker.invoke({self._binding: value}, binding_data=data)
         except InvocationError:
             return False  # logged by the invoker
         return True
