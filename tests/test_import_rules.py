@@ -22,7 +22,7 @@ ALLOWED = {
         "funchost.triggers.timer.schedule_monitor",
         "funchost.triggers.timer.singleton",
     },
-    "azure.servicebus": {"scale_controller.scalers.servicebus"},
+    "azure.servicebus": {"funchost.brokers.servicebus", "scale_controller.scalers.servicebus"},
 }
 
 
