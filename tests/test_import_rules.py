@@ -22,7 +22,13 @@ ALLOWED = {
         "funchost.triggers.timer.schedule_monitor",
         "funchost.triggers.timer.singleton",
     },
-    "azure.servicebus": {"funchost.brokers.servicebus", "scale_controller.scalers.servicebus"},
+    "azure.servicebus": {
+        "funchost.brokers.servicebus",
+        "funchost.triggers.servicebus.listener",
+        "funchost.triggers.servicebus.locks",
+        "funchost.triggers.servicebus.settlement",
+        "scale_controller.scalers.servicebus",
+    },
 }
 
 

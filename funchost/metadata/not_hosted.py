@@ -30,7 +30,7 @@ _BLOB = NotHosted(
 )
 _SERVICE_BUS = NotHosted(
     "Azure Service Bus",
-    "not yet (the trigger and the output binding are parsed, but no listener or sender runs them)",
+    "not yet (the output binding is parsed, but no sender runs it; the serviceBusTrigger is hosted)",
     "send with the azure-servicebus SDK inside the function, or run this function on Azure",
 )
 _EVENT_HUBS = NotHosted(
@@ -66,7 +66,6 @@ NOT_HOSTED: dict[str, NotHosted] = {
     "orchestrationTrigger": _DURABLE,
     "sendGrid": _service("SendGrid"),
     "serviceBus": _SERVICE_BUS,
-    "serviceBusTrigger": _SERVICE_BUS,
     "signalR": _service("Azure SignalR Service"),
     "signalRConnectionInfo": _service("Azure SignalR Service"),
     "signalRTrigger": _service("Azure SignalR Service"),

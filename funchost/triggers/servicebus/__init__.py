@@ -1,0 +1,1 @@
+"""The Service Bus trigger: the listener (receive loops, sessions), lock renewal, settlement."""

@@ -1,0 +1,275 @@
+"""Service Bus trigger (`serviceBusTrigger`): a queue, or a topic subscription, received in peek-lock mode with the
+azure-servicebus aio client; every message is settled only after the outcome is known (outputs included).
+
+As the extension (Microsoft.Azure.WebJobs.Extensions.ServiceBus: ServiceBusListener, MessageProcessor,
+SessionMessageProcessor), with host.json `extensions.serviceBus`:
+- cardinality one: up to `maxConcurrentCalls` (16 × CPUs) messages in work at once;
+- cardinality many: one batch at a time of up to `maxMessageBatchSize` (1000) messages, waiting up to
+  `maxBatchWaitTime` (30 s) for `minMessageBatchSize` (1);
+- sessions (`isSessionsEnabled`): `maxConcurrentSessions` (8) sessions at once, each with up to
+  `maxConcurrentCallsPerSession` (1) messages in work, in order; a session is released after `sessionIdleTimeout`
+  without messages (unset: 60 s, the SDK's try timeout) and the next available one taken;
+- `autoCompleteMessages` (host.json, and the binding's `autoCompleteMessages`; false if either says false),
+  abandon on failure, the function's own settlement (`settlement.py`), lock renewal (`locks.py`) up to
+  `maxAutoLockRenewalDuration` (5 min); `prefetchCount` (0) is the receiver's.
+
+A missing entity or an unreachable namespace is logged and retried by `funchost.triggers.supervisor` (a missing
+entity is "waiting"). Stop: stop receiving (within one receive wait, `POLL_SECONDS`), let in-flight invocations
+finish within the grace period and settle, then close the receivers and the client. Messages a killed host held
+come back when their locks expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusMessage
+from azure.servicebus.aio import AutoLockRenewer, ServiceBusReceiver
+from azure.servicebus.exceptions import MessagingEntityNotFoundError, OperationTimeoutError
+
+from funchost.bindings.servicebus import is_sdk_type, sdk_trigger_value, trigger_value
+from funchost.brokers.servicebus import describe, servicebus_client
+from funchost.errors import InvocationError
+from funchost.metadata.broker_settings import ServiceBusSettings
+from funchost.metadata.trigger_kinds import SERVICE_BUS
+from funchost.triggers.base import ListenerContext, ListenerState
+from funchost.triggers.gate import WorkGate
+from funchost.triggers.servicebus.locks import locks_kept
+from funchost.triggers.servicebus.settlement import MessageActions, settle
+from funchost.triggers.supervisor import Problem, Supervisor
+
+logger = logging.getLogger("funchost.servicebus")
+POLL_SECONDS = 1.0  # longest receive wait, so stop is noticed quickly
+DEFAULT_SESSION_IDLE = 60.0
+
+
+class ServiceBusListener:
+    def __init__(self, ctx: ListenerContext) -> None:
+        assert isinstance(ctx.settings, ServiceBusSettings)
+        self._ctx = ctx
+        self._settings = settings = ctx.settings
+        self._function = ctx.invoker.name
+        self.name = f"servicebus:{self._function}"
+        trigger = ctx.invoker.spec.trigger
+        self._binding = trigger.name
+        annotations = ctx.app.function(self._function).annotations
+        annotation = annotations.get(trigger.name)
+        self._convert = sdk_trigger_value(annotation, settings.cardinality) or trigger_value(
+            self._function, annotation, trigger.name, settings.cardinality
+        )
+        self._actions_parameter = next(
+            (name for name, hint in annotations.items() if is_sdk_type(hint, "ServiceBusMessageActions")), None
+        )
+        self._options = options = SERVICE_BUS.options(ctx.app.host_config)
+        self._auto_complete = options.auto_complete_messages and settings.auto_complete_messages
+        self._many = settings.cardinality == "many"
+        if settings.is_sessions_enabled:
+            per_session = 1 if self._many else options.max_concurrent_calls_per_session
+            limit = options.max_concurrent_sessions * per_session
+        else:
+            limit = 1 if self._many else options.max_concurrent_calls
+        self._gate = WorkGate(limit, self.name)
+        self._client = servicebus_client(settings)  # no network yet; a refused connection setting fails here
+        self._receiver: ServiceBusReceiver | None = None
+        self._renewer = AutoLockRenewer(max_lock_renewal_duration=options.max_auto_lock_renewal_duration)
+        self._idle = asyncio.Event()  # set while no receive loop runs
+        self._idle.set()
+        self._supervisor = Supervisor(self.name, self, logger)
+        if ctx.invoker.spec.retry is not None:
+            logger.warning(
+                "Function '%s': retry policies do not apply to Service Bus triggers (as on Azure); a failed message "
+                "is abandoned and redelivered until the entity's max delivery count, then dead-lettered",
+                self._function,
+            )
+
+    # -- Listener contract -------------------------------------------------------------------------------------
+
+    def state(self) -> ListenerState:
+        return self._supervisor.state
+
+    def detail(self) -> str:
+        return self._supervisor.problem
+
+    @property
+    def in_flight(self) -> int:
+        return self._gate.in_flight
+
+    async def start(self) -> None:
+        await self._supervisor.start()
+
+    async def stop(self, grace_seconds: float) -> None:
+        self._supervisor.begin_stop()
+        with contextlib.suppress(TimeoutError):  # the receive loops end within one receive wait
+            await asyncio.wait_for(self._idle.wait(), max(grace_seconds, POLL_SECONDS * 3))
+        await self._gate.drain(grace_seconds)  # in-flight invocations finish and settle on their receivers
+        await self._supervisor.cancel()
+        await self.disconnect()
+        with contextlib.suppress(Exception):
+            await self._renewer.close()
+        await self._client.close()
+        self._supervisor.stopped()
+        logger.info("Service Bus listener for function '%s' stopped", self._function)
+
+    async def trigger_manually(self, payload: str) -> None:
+        await self._ctx.invoker.invoke({self._binding: self._convert([ServiceBusMessage(payload.encode("utf-8"))])})
+
+    # -- Supervised --------------------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if not self._settings.is_sessions_enabled:
+            receiver = self._new_receiver(None)
+            await receiver.__aenter__()  # attaches the link: a missing entity or a bad key fails here
+            self._receiver = receiver
+        logger.info(
+            "Function '%s' receives Service Bus %s '%s' (%s; autoCompleteMessages %s)",
+            self._function,
+            "queue" if self._settings.queue_name else "subscription",
+            self._settings.entity,
+            self._concurrency_text(),
+            str(self._auto_complete).lower(),
+        )
+
+    async def consume(self) -> str:
+        self._idle.clear()
+        try:
+            if self._settings.is_sessions_enabled:
+                workers = [self._session_worker() for _ in range(self._options.max_concurrent_sessions)]
+                await asyncio.gather(*workers)
+            else:
+                assert self._receiver is not None
+                await self._receive_loop(self._receiver)
+        finally:
+            self._idle.set()
+        return ""
+
+    def explain(self, exc: Exception) -> Problem:
+        missing = isinstance(exc, MessagingEntityNotFoundError)
+        where = f"Service Bus entity '{self._settings.entity}' (connection '{self._settings.connection_setting}')"
+        return Problem(f"Function '{self._function}': {where}: {describe(exc)}", waiting=missing)
+
+    async def disconnect(self) -> None:
+        receiver, self._receiver = self._receiver, None
+        if receiver is not None:
+            with contextlib.suppress(Exception):
+                await receiver.close()
+
+    # -- receiving ---------------------------------------------------------------------------------------------
+
+    def _new_receiver(self, session: object) -> ServiceBusReceiver:
+        options: dict[str, Any] = {"prefetch_count": self._options.prefetch_count, "max_wait_time": POLL_SECONDS}
+        if session is not None:
+            options["session_id"] = session
+        s = self._settings
+        if s.queue_name:
+            return self._client.get_queue_receiver(s.queue_name, **options)
+        assert s.topic_name and s.subscription_name
+        return self._client.get_subscription_receiver(s.topic_name, s.subscription_name, **options)
+
+    async def _receive(self, receiver: ServiceBusReceiver, most: int) -> list[Any]:
+        messages = list(await receiver.receive_messages(max_message_count=most, max_wait_time=POLL_SECONDS))
+        if self._many and messages and len(messages) < self._options.min_message_batch_size:
+            until = time.monotonic() + self._options.max_batch_wait_time
+            while len(messages) < self._options.min_message_batch_size and not self._stopping():
+                left = until - time.monotonic()
+                if left <= 0:
+                    break
+                more = await receiver.receive_messages(
+                    max_message_count=most - len(messages), max_wait_time=min(POLL_SECONDS, left)
+                )
+                messages.extend(more)
+        return messages
+
+    async def _receive_loop(self, receiver: ServiceBusReceiver) -> None:
+        held = False  # a gate slot taken for the next message
+        try:
+            while not self._stopping():
+                if not held:
+                    await self._gate.acquire()
+                    held = True
+                    if self._stopping():
+                        break
+                most = self._options.max_message_batch_size if self._many else self._gate.free
+                messages = await self._receive(receiver, most)
+                if not messages:
+                    continue
+                if self._many:
+                    self._gate.spawn(self._process(receiver, messages, session=False))
+                else:
+                    for index, message in enumerate(messages):
+                        if index:
+                            await self._gate.acquire()
+                        self._gate.spawn(self._process(receiver, [message], session=False))
+                held = False
+        finally:
+            if held:
+                self._gate.spawn(asyncio.sleep(0))  # gives the held slot back
+
+    async def _session_worker(self) -> None:
+        idle_limit = self._options.session_idle_timeout or DEFAULT_SESSION_IDLE
+        while not self._stopping():
+            receiver = self._new_receiver(NEXT_AVAILABLE_SESSION)
+            try:
+                await receiver.__aenter__()
+            except OperationTimeoutError:
+                continue  # no session has messages now
+            try:
+                assert receiver.session is not None
+                self._renewer.register(receiver, receiver.session)
+                idle_since = time.monotonic()
+                while not self._stopping() and time.monotonic() - idle_since < idle_limit:
+                    most = self._options.max_message_batch_size if self._many else self._gate.limit
+                    most = most if self._many else self._options.max_concurrent_calls_per_session
+                    messages = await self._receive(receiver, most)
+                    if messages:
+                        await self._run_session_messages(receiver, messages)
+                        idle_since = time.monotonic()
+            finally:
+                with contextlib.suppress(Exception):
+                    await receiver.close()
+
+    async def _run_session_messages(self, receiver: ServiceBusReceiver, messages: Sequence[Any]) -> None:
+        async def one(batch: Sequence[Any]) -> None:
+            await self._gate.acquire()
+            await self._gate.run_here(self._process(receiver, batch, session=True))
+
+        if self._many:
+            await one(messages)
+        else:  # messages of one session come in order; with one call per session they run in order
+            await asyncio.gather(*(one([m]) for m in messages))
+
+    async def _process(self, receiver: ServiceBusReceiver, messages: Sequence[Any], *, session: bool) -> None:
+        actions = MessageActions() if self._actions_parameter else None
+        succeeded = False
+        renewal = 0.0 if session else self._options.max_auto_lock_renewal_duration
+        async with locks_kept(receiver, messages, renewal, self._function):
+            try:
+                inputs = {self._binding: self._convert(messages)}
+                if actions is not None and self._actions_parameter is not None:
+                    inputs[self._actions_parameter] = actions
+                await self._ctx.invoker.invoke(inputs)
+                succeeded = True
+            except InvocationError:
+                pass  # logged by the invoker
+            except Exception:
+                logger.exception("Function '%s': the message could not be bound to the function", self._function)
+        await settle(receiver, messages, succeeded, self._auto_complete, actions, self._function)
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _stopping(self) -> bool:
+        return self._supervisor.stopping.is_set()
+
+    def _concurrency_text(self) -> str:
+        o = self._options
+        if self._settings.is_sessions_enabled:
+            return f"maxConcurrentSessions {o.max_concurrent_sessions}, maxConcurrentCallsPerSession " + str(
+                o.max_concurrent_calls_per_session
+            )
+        if self._many:
+            return f"batches of up to maxMessageBatchSize {o.max_message_batch_size}"
+        return f"maxConcurrentCalls {o.max_concurrent_calls}"
