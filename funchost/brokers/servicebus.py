@@ -9,6 +9,8 @@ funchost does not acquire Microsoft Entra tokens. A connection string the SDK ca
 
 from __future__ import annotations
 
+from typing import Any
+
 from azure.servicebus.aio import ServiceBusClient
 from azure.servicebus.exceptions import ServiceBusError
 
@@ -16,8 +18,9 @@ from funchost.errors import ConfigurationError
 from funchost.metadata.broker_settings import ServiceBusSettings
 
 
-def servicebus_client(settings: ServiceBusSettings) -> ServiceBusClient:
-    """The aio client of the binding's namespace (the caller closes it: `async with` or `await client.close()`)."""
+def servicebus_client(settings: ServiceBusSettings, **options: Any) -> ServiceBusClient:
+    """The aio client of the binding's namespace (the caller closes it: `async with` or `await client.close()`).
+    `options` go to the SDK client (the session listener passes `retry_total=0`)."""
     name = settings.connection_setting
     if settings.connection_string is None:
         raise ConfigurationError(
@@ -28,7 +31,7 @@ def servicebus_client(settings: ServiceBusSettings) -> ServiceBusClient:
             "__fullyQualifiedNamespace setting"
         )
     try:
-        return ServiceBusClient.from_connection_string(settings.connection_string)
+        return ServiceBusClient.from_connection_string(settings.connection_string, **options)
     except ValueError as exc:
         raise ConfigurationError(
             f"Service Bus connection '{name}': app setting '{name}' is not a valid Service Bus connection string "

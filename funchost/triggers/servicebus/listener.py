@@ -74,7 +74,10 @@ class ServiceBusListener:
         else:
             limit = 1 if self._many else options.max_concurrent_calls
         self._gate = WorkGate(limit, self.name)
-        self._client = servicebus_client(settings)  # no network yet; a refused connection setting fails here
+        # No network yet; a refused connection setting fails here. Sessions: no SDK retry, because the SDK retries
+        # "no session available" (OperationTimeoutError) 3 times with back-off, so taking the next session would
+        # wait ~20 s instead of one receive wait — and a stop with it; the session loop tries again itself.
+        self._client = servicebus_client(settings, **({"retry_total": 0} if settings.is_sessions_enabled else {}))
         self._receiver: ServiceBusReceiver | None = None
         self._renewer = AutoLockRenewer(max_lock_renewal_duration=options.max_auto_lock_renewal_duration)
         self._idle = asyncio.Event()  # set while no receive loop runs

@@ -235,3 +235,29 @@ def work(msg: func.ServiceBusMessage) -> None:
             lambda: {r["body"] for r in records(out, "done")} == bodies, 40, "every message after the kill", second
         )
         wait_for(lambda: not leftover(servicebus, queue), 15, "the queue to empty", second)
+
+
+def test_a_slow_session_function_keeps_the_session_lock(servicebus: Any, app_dir: tuple[Path, Path]) -> None:
+    queue = servicebus.queue(lock_duration=3, requires_session=True)
+    functions = f'''
+@app.service_bus_queue_trigger(arg_name="msg", queue_name="{queue}", connection="SbConn", is_sessions_enabled=True)
+def slow(msg: func.ServiceBusMessage) -> None:
+    time.sleep(4)
+    record("done", body=msg.get_body().decode(), delivery_count=msg.delivery_count)
+'''
+    with start(app_dir, servicebus, functions) as host:
+        out = app_dir[1]
+        session = f"slow-{time.monotonic_ns()}"
+        send(servicebus, queue, ServiceBusMessage("a", session_id=session), ServiceBusMessage("b", session_id=session))
+        wait_for(lambda: len(records(out, "done")) == 2, 30, "both session messages", host)
+        time.sleep(1)  # a lost session lock would bring them back now
+        done = records(out, "done")
+        assert sorted((r["body"], r["delivery_count"]) for r in done) == [("a", 1), ("b", 1)], host.output()
+        assert host.terminate(signal.SIGTERM) == 0  # releases the session
+        assert not leftover_session(servicebus, queue, session), host.output()
+
+
+def leftover_session(bus: Any, queue: str, session: str) -> list[Any]:
+    with ServiceBusClient.from_connection_string(bus.connection_string) as client:
+        with client.get_queue_receiver(queue, session_id=session, max_wait_time=5) as receiver:
+            return list(receiver.peek_messages(max_message_count=10))
