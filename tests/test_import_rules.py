@@ -24,6 +24,7 @@ ALLOWED = {
     },
     "azure.servicebus": {
         "funchost.brokers.servicebus",
+        "funchost.triggers.servicebus.delivery",
         "funchost.triggers.servicebus.listener",
         "funchost.triggers.servicebus.locks",
         "funchost.triggers.servicebus.settlement",

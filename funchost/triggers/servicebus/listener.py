@@ -30,17 +30,14 @@ from typing import Any
 
 from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusMessage
 from azure.servicebus.aio import AutoLockRenewer, ServiceBusReceiver
-from azure.servicebus.exceptions import MessagingEntityNotFoundError, OperationTimeoutError
+from azure.servicebus.exceptions import MessagingEntityNotFoundError, OperationTimeoutError, SessionLockLostError
 
-from funchost.bindings.servicebus import is_sdk_type, sdk_trigger_value, trigger_value
 from funchost.brokers.servicebus import describe, servicebus_client
-from funchost.errors import InvocationError
 from funchost.metadata.broker_settings import ServiceBusSettings
 from funchost.metadata.trigger_kinds import SERVICE_BUS
 from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
-from funchost.triggers.servicebus.locks import locks_kept
-from funchost.triggers.servicebus.settlement import MessageActions, settle
+from funchost.triggers.servicebus.delivery import Delivery
 from funchost.triggers.supervisor import Problem, Supervisor
 
 logger = logging.getLogger("funchost.servicebus")
@@ -55,18 +52,8 @@ class ServiceBusListener:
         self._settings = settings = ctx.settings
         self._function = ctx.invoker.name
         self.name = f"servicebus:{self._function}"
-        trigger = ctx.invoker.spec.trigger
-        self._binding = trigger.name
-        annotations = ctx.app.function(self._function).annotations
-        annotation = annotations.get(trigger.name)
-        self._convert = sdk_trigger_value(annotation, settings.cardinality) or trigger_value(
-            self._function, annotation, trigger.name, settings.cardinality
-        )
-        self._actions_parameter = next(
-            (name for name, hint in annotations.items() if is_sdk_type(hint, "ServiceBusMessageActions")), None
-        )
         self._options = options = SERVICE_BUS.options(ctx.app.host_config)
-        self._auto_complete = options.auto_complete_messages and settings.auto_complete_messages
+        self._delivery = Delivery(ctx, options)
         self._many = settings.cardinality == "many"
         if settings.is_sessions_enabled:
             per_session = 1 if self._many else options.max_concurrent_calls_per_session
@@ -119,7 +106,7 @@ class ServiceBusListener:
         logger.info("Service Bus listener for function '%s' stopped", self._function)
 
     async def trigger_manually(self, payload: str) -> None:
-        await self._ctx.invoker.invoke({self._binding: self._convert([ServiceBusMessage(payload.encode("utf-8"))])})
+        await self._delivery.invoke_once(ServiceBusMessage(payload.encode("utf-8")))
 
     # -- Supervised --------------------------------------------------------------------------------------------
 
@@ -134,15 +121,22 @@ class ServiceBusListener:
             "queue" if self._settings.queue_name else "subscription",
             self._settings.entity,
             self._concurrency_text(),
-            str(self._auto_complete).lower(),
+            str(self._delivery.auto_complete).lower(),
         )
 
     async def consume(self) -> str:
         self._idle.clear()
         try:
             if self._settings.is_sessions_enabled:
-                workers = [self._session_worker() for _ in range(self._options.max_concurrent_sessions)]
-                await asyncio.gather(*workers)
+                workers = [
+                    asyncio.create_task(self._session_worker()) for _ in range(self._options.max_concurrent_sessions)
+                ]
+                try:
+                    await asyncio.gather(*workers)
+                finally:  # one failed (the connection is lost): the others end with it, the supervisor reconnects
+                    for worker in workers:
+                        worker.cancel()
+                    await asyncio.gather(*workers, return_exceptions=True)
             else:
                 assert self._receiver is not None
                 await self._receive_loop(self._receiver)
@@ -201,12 +195,12 @@ class ServiceBusListener:
                 if not messages:
                     continue
                 if self._many:
-                    self._gate.spawn(self._process(receiver, messages, session=False))
+                    self._gate.spawn(self._delivery.run(receiver, messages, session=False))
                 else:
                     for index, message in enumerate(messages):
                         if index:
                             await self._gate.acquire()
-                        self._gate.spawn(self._process(receiver, [message], session=False))
+                        self._gate.spawn(self._delivery.run(receiver, [message], session=False))
                 held = False
         finally:
             if held:
@@ -224,13 +218,24 @@ class ServiceBusListener:
                 assert receiver.session is not None
                 self._renewer.register(receiver, receiver.session)
                 idle_since = time.monotonic()
+                most = (
+                    self._options.max_message_batch_size
+                    if self._many
+                    else self._options.max_concurrent_calls_per_session
+                )
                 while not self._stopping() and time.monotonic() - idle_since < idle_limit:
-                    most = self._options.max_message_batch_size if self._many else self._gate.limit
-                    most = most if self._many else self._options.max_concurrent_calls_per_session
                     messages = await self._receive(receiver, most)
                     if messages:
                         await self._run_session_messages(receiver, messages)
                         idle_since = time.monotonic()
+            except SessionLockLostError as exc:
+                logger.warning(
+                    "Function '%s': the lock of session '%s' was lost (%s); Service Bus delivers its unsettled "
+                    "messages again",
+                    self._function,
+                    receiver.session.session_id if receiver.session else "?",
+                    describe(exc),
+                )
             finally:
                 with contextlib.suppress(Exception):
                     await receiver.close()
@@ -238,29 +243,12 @@ class ServiceBusListener:
     async def _run_session_messages(self, receiver: ServiceBusReceiver, messages: Sequence[Any]) -> None:
         async def one(batch: Sequence[Any]) -> None:
             await self._gate.acquire()
-            await self._gate.run_here(self._process(receiver, batch, session=True))
+            await self._gate.run_here(self._delivery.run(receiver, batch, session=True))
 
         if self._many:
             await one(messages)
         else:  # messages of one session come in order; with one call per session they run in order
             await asyncio.gather(*(one([m]) for m in messages))
-
-    async def _process(self, receiver: ServiceBusReceiver, messages: Sequence[Any], *, session: bool) -> None:
-        actions = MessageActions() if self._actions_parameter else None
-        succeeded = False
-        renewal = 0.0 if session else self._options.max_auto_lock_renewal_duration
-        async with locks_kept(receiver, messages, renewal, self._function):
-            try:
-                inputs = {self._binding: self._convert(messages)}
-                if actions is not None and self._actions_parameter is not None:
-                    inputs[self._actions_parameter] = actions
-                await self._ctx.invoker.invoke(inputs)
-                succeeded = True
-            except InvocationError:
-                pass  # logged by the invoker
-            except Exception:
-                logger.exception("Function '%s': the message could not be bound to the function", self._function)
-        await settle(receiver, messages, succeeded, self._auto_complete, actions, self._function)
 
     # -- helpers -----------------------------------------------------------------------------------------------
 

@@ -68,3 +68,22 @@ def test_a_wrong_key_is_reported_without_the_key(servicebus: Any, tmp_path: Path
         wait_for(lambda: "ServiceBusAuthenticationError" in host.output(), 30, "the refused key reported", host)
         assert "d3JvbmdrZXl3cm9uZ2tleQ==" not in host.output()
         assert httpx.get(f"{host.base_url}/readyz", timeout=5).status_code == 503
+
+
+@pytest.mark.parametrize("sessions", [False, True], ids=["queue", "sessions"])
+def test_a_dropped_connection_is_reestablished(servicebus: Any, tmp_path: Path, sessions: bool) -> None:
+    if servicebus.standin is None:
+        pytest.skip("only the stand-in can cut its connections")
+    queue = servicebus.queue(lock_duration=3, requires_session=sessions)
+    out = tmp_path / "out"
+    out.mkdir()
+    function = FUNCTION.format(queue=queue)
+    if sessions:
+        function = function.replace('connection="SbConn"', 'connection="SbConn", is_sessions_enabled=True')
+    session = {"session_id": "s1"} if sessions else {}
+    with start((tmp_path / "app", out), servicebus, function) as host:
+        send(servicebus, queue, *(ServiceBusMessage(f"before{i}", **session) for i in range(2)))
+        wait_for(lambda: len(records(out, "done")) == 2, 30, "the first messages", host)
+        servicebus.standin.drop_connections()
+        send(servicebus, queue, *(ServiceBusMessage(f"after{i}", **session) for i in range(2)))
+        wait_for(lambda: len({r["body"] for r in records(out, "done")}) == 4, 40, "the messages after the cut", host)
