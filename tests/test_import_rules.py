@@ -27,6 +27,7 @@ ALLOWED = {
         "funchost.triggers.servicebus.delivery",
         "funchost.triggers.servicebus.listener",
         "funchost.triggers.servicebus.locks",
+        "funchost.triggers.servicebus.receiving",
         "funchost.triggers.servicebus.settlement",
         "scale_controller.scalers.servicebus",
     },

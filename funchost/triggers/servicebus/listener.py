@@ -24,13 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Sequence
-from typing import Any
 
-from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusMessage
+from azure.servicebus import ServiceBusMessage
 from azure.servicebus.aio import AutoLockRenewer, ServiceBusReceiver
-from azure.servicebus.exceptions import MessagingEntityNotFoundError, OperationTimeoutError, SessionLockLostError
+from azure.servicebus.exceptions import MessagingEntityNotFoundError
 
 from funchost.brokers.servicebus import describe, servicebus_client
 from funchost.metadata.broker_settings import ServiceBusSettings
@@ -38,11 +35,10 @@ from funchost.metadata.trigger_kinds import SERVICE_BUS
 from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.servicebus.delivery import Delivery
+from funchost.triggers.servicebus.receiving import POLL_SECONDS, Receiving
 from funchost.triggers.supervisor import Problem, Supervisor
 
 logger = logging.getLogger("funchost.servicebus")
-POLL_SECONDS = 1.0  # longest receive wait, so stop is noticed quickly
-DEFAULT_SESSION_IDLE = 60.0
 
 
 class ServiceBusListener:
@@ -70,6 +66,16 @@ class ServiceBusListener:
         self._idle = asyncio.Event()  # set while no receive loop runs
         self._idle.set()
         self._supervisor = Supervisor(self.name, self, logger)
+        self._receiving = Receiving(
+            self._function,
+            self._client,
+            settings,
+            options,
+            self._gate,
+            self._delivery,
+            self._renewer,
+            self._supervisor.stopping,
+        )
         if ctx.invoker.spec.retry is not None:
             logger.warning(
                 "Function '%s': retry policies do not apply to Service Bus triggers (as on Azure); a failed message "
@@ -112,7 +118,7 @@ class ServiceBusListener:
 
     async def connect(self) -> None:
         if not self._settings.is_sessions_enabled:
-            receiver = self._new_receiver(None)
+            receiver = self._receiving.new_receiver(None)
             await receiver.__aenter__()  # attaches the link: a missing entity or a bad key fails here
             self._receiver = receiver
         logger.info(
@@ -129,7 +135,8 @@ class ServiceBusListener:
         try:
             if self._settings.is_sessions_enabled:
                 workers = [
-                    asyncio.create_task(self._session_worker()) for _ in range(self._options.max_concurrent_sessions)
+                    asyncio.create_task(self._receiving.session_worker())
+                    for _ in range(self._options.max_concurrent_sessions)
                 ]
                 try:
                     await asyncio.gather(*workers)
@@ -139,7 +146,7 @@ class ServiceBusListener:
                     await asyncio.gather(*workers, return_exceptions=True)
             else:
                 assert self._receiver is not None
-                await self._receive_loop(self._receiver)
+                await self._receiving.receive_loop(self._receiver)
         finally:
             self._idle.set()
         return ""
@@ -155,105 +162,7 @@ class ServiceBusListener:
             with contextlib.suppress(Exception):
                 await receiver.close()
 
-    # -- receiving ---------------------------------------------------------------------------------------------
-
-    def _new_receiver(self, session: object) -> ServiceBusReceiver:
-        options: dict[str, Any] = {"prefetch_count": self._options.prefetch_count, "max_wait_time": POLL_SECONDS}
-        if session is not None:
-            options["session_id"] = session
-        s = self._settings
-        if s.queue_name:
-            return self._client.get_queue_receiver(s.queue_name, **options)
-        assert s.topic_name and s.subscription_name
-        return self._client.get_subscription_receiver(s.topic_name, s.subscription_name, **options)
-
-    async def _receive(self, receiver: ServiceBusReceiver, most: int) -> list[Any]:
-        messages = list(await receiver.receive_messages(max_message_count=most, max_wait_time=POLL_SECONDS))
-        if self._many and messages and len(messages) < self._options.min_message_batch_size:
-            until = time.monotonic() + self._options.max_batch_wait_time
-            while len(messages) < self._options.min_message_batch_size and not self._stopping():
-                left = until - time.monotonic()
-                if left <= 0:
-                    break
-                more = await receiver.receive_messages(
-                    max_message_count=most - len(messages), max_wait_time=min(POLL_SECONDS, left)
-                )
-                messages.extend(more)
-        return messages
-
-    async def _receive_loop(self, receiver: ServiceBusReceiver) -> None:
-        held = False  # a gate slot taken for the next message
-        try:
-            while not self._stopping():
-                if not held:
-                    await self._gate.acquire()
-                    held = True
-                    if self._stopping():
-                        break
-                most = self._options.max_message_batch_size if self._many else self._gate.free
-                messages = await self._receive(receiver, most)
-                if not messages:
-                    continue
-                if self._many:
-                    self._gate.spawn(self._delivery.run(receiver, messages, session=False))
-                else:
-                    for index, message in enumerate(messages):
-                        if index:
-                            await self._gate.acquire()
-                        self._gate.spawn(self._delivery.run(receiver, [message], session=False))
-                held = False
-        finally:
-            if held:
-                self._gate.spawn(asyncio.sleep(0))  # gives the held slot back
-
-    async def _session_worker(self) -> None:
-        idle_limit = self._options.session_idle_timeout or DEFAULT_SESSION_IDLE
-        while not self._stopping():
-            receiver = self._new_receiver(NEXT_AVAILABLE_SESSION)
-            try:
-                await receiver.__aenter__()
-            except OperationTimeoutError:
-                continue  # no session has messages now
-            try:
-                assert receiver.session is not None
-                self._renewer.register(receiver, receiver.session)
-                idle_since = time.monotonic()
-                most = (
-                    self._options.max_message_batch_size
-                    if self._many
-                    else self._options.max_concurrent_calls_per_session
-                )
-                while not self._stopping() and time.monotonic() - idle_since < idle_limit:
-                    messages = await self._receive(receiver, most)
-                    if messages:
-                        await self._run_session_messages(receiver, messages)
-                        idle_since = time.monotonic()
-            except SessionLockLostError as exc:
-                logger.warning(
-                    "Function '%s': the lock of session '%s' was lost (%s); Service Bus delivers its unsettled "
-                    "messages again",
-                    self._function,
-                    receiver.session.session_id if receiver.session else "?",
-                    describe(exc),
-                )
-            finally:
-                with contextlib.suppress(Exception):
-                    await receiver.close()
-
-    async def _run_session_messages(self, receiver: ServiceBusReceiver, messages: Sequence[Any]) -> None:
-        async def one(batch: Sequence[Any]) -> None:
-            await self._gate.acquire()
-            await self._gate.run_here(self._delivery.run(receiver, batch, session=True))
-
-        if self._many:
-            await one(messages)
-        else:  # messages of one session come in order; with one call per session they run in order
-            await asyncio.gather(*(one([m]) for m in messages))
-
     # -- helpers -----------------------------------------------------------------------------------------------
-
-    def _stopping(self) -> bool:
-        return self._supervisor.stopping.is_set()
 
     def _concurrency_text(self) -> str:
         o = self._options
