@@ -219,8 +219,17 @@ def test_kill_9_mid_stream_loses_nothing(servicebus: Any, app_dir: tuple[Path, P
     functions = f'''
 @app.service_bus_queue_trigger(arg_name="msg", queue_name="{queue}", connection="SbConn")
 def work(msg: func.ServiceBusMessage) -> None:
+    global RUNNING
+    with LOCK:
+        RUNNING += 1
+        now = RUNNING
     time.sleep(0.5)
-    record("done", body=msg.get_body().decode())
+    with LOCK:
+        RUNNING -= 1
+    record("done", body=msg.get_body().decode(), running=now)
+
+import threading
+LOCK, RUNNING = threading.Lock(), 0
 '''
     host_json = {"extensions": {"serviceBus": {"maxConcurrentCalls": 2}}}
     out = app_dir[1]
@@ -235,6 +244,7 @@ def work(msg: func.ServiceBusMessage) -> None:
             lambda: {r["body"] for r in records(out, "done")} == bodies, 40, "every message after the kill", second
         )
         wait_for(lambda: not leftover(servicebus, queue), 15, "the queue to empty", second)
+    assert max(r["running"] for r in records(out, "done")) <= 2  # maxConcurrentCalls
 
 
 def test_a_slow_session_function_keeps_the_session_lock(servicebus: Any, app_dir: tuple[Path, Path]) -> None:
