@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSubQueue
 
@@ -67,7 +68,7 @@ def start(
         host_json={"version": "2.0", **(host_json or {})},
         settings={"SbConn": bus.connection_string, "SB_OUT": str(out), "AzureWebJobsStorage": ""},
     )
-    host = HostProcess(root, env={"SB_OUT": str(out)})
+    host = HostProcess(root, env={"SB_OUT": str(out), "FUNCHOST_MASTER_KEY": "mk"})
     try:
         host.wait_ready(60)
     except BaseException:
@@ -143,6 +144,11 @@ def batch(msgs: list[func.ServiceBusMessage]) -> None:
         assert first["application_properties"] == {"n": 0, "who": "test"}
         assert first["lock_token"] and first["sequence_number"] >= 1 and first["enqueued"].endswith("+00:00")
         assert sorted(r["body"] for r in records(out, "audit")) == ["t1", "t2"]
+        manual = httpx.post(
+            f"{host.base_url}/admin/functions/audit", headers={"x-functions-key": "mk"}, json={"input": "by hand"}
+        )
+        assert manual.status_code == 202, manual.text
+        wait_for(lambda: "by hand" in [r["body"] for r in records(out, "audit")], 15, "the manual run", host)
         wait_for(
             lambda: not leftover(servicebus, queue) and not leftover(servicebus, batch_queue),
             15,
