@@ -277,3 +277,32 @@ def leftover_session(bus: Any, queue: str, session: str) -> list[Any]:
     with ServiceBusClient.from_connection_string(bus.connection_string) as client:
         with client.get_queue_receiver(queue, session_id=session, max_wait_time=5) as receiver:
             return list(receiver.peek_messages(max_message_count=10))
+
+
+def test_batches_wait_for_min_message_batch_size_and_unsettled_messages_come_back(
+    servicebus: Any, app_dir: tuple[Path, Path]
+) -> None:
+    batch_queue, manual_queue = servicebus.queue(lock_duration=5), servicebus.queue(lock_duration=3)
+    functions = f'''
+@app.service_bus_queue_trigger(arg_name="msgs", queue_name="{batch_queue}", connection="SbConn", cardinality="many")
+def batch(msgs: list[func.ServiceBusMessage]) -> None:
+    record("batch", bodies=[m.get_body().decode() for m in msgs])
+
+@app.service_bus_queue_trigger(arg_name="msg", queue_name="{manual_queue}", connection="SbConn",
+                               auto_complete_messages=False)
+def unsettled(msg: func.ServiceBusMessage) -> None:
+    record("unsettled", delivery_count=msg.delivery_count)
+'''
+    host_json = {"extensions": {"serviceBus": {"minMessageBatchSize": 3, "maxBatchWaitTime": "00:00:20"}}}
+    with start(app_dir, servicebus, functions, host_json=host_json) as host:
+        out = app_dir[1]
+        send(servicebus, manual_queue, ServiceBusMessage("left alone"))
+        for body in ("x", "y", "z"):  # one at a time: only minMessageBatchSize makes them one batch
+            send(servicebus, batch_queue, ServiceBusMessage(body))
+            time.sleep(0.3)
+        wait_for(lambda: records(out, "batch"), 30, "the batch", host)
+        assert [sorted(r["bodies"]) for r in records(out, "batch")] == [["x", "y", "z"]]
+        # autoCompleteMessages false and nothing settled: the lock is not renewed past the invocation, so the
+        # message comes back once its 3 s lock expires
+        wait_for(lambda: len(records(out, "unsettled")) >= 2, 30, "the redelivery of the unsettled message", host)
+        assert sorted(r["delivery_count"] for r in records(out, "unsettled"))[:2] == [1, 2]
