@@ -100,8 +100,13 @@ class ServiceBusListener:
 
     async def stop(self, grace_seconds: float) -> None:
         self._supervisor.begin_stop()
-        with contextlib.suppress(TimeoutError):  # the receive loops end within one receive wait
-            await asyncio.wait_for(self._idle.wait(), max(grace_seconds, POLL_SECONDS * 3))
+        # The receive loop ends within one receive wait (if it waits for a free slot, cancel() ends it: it holds no
+        # message then); session workers run their messages inline, so they may take the grace period.
+        sessions = self._settings.is_sessions_enabled
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                self._idle.wait(), max(grace_seconds, POLL_SECONDS) if sessions else POLL_SECONDS * 3
+            )
         await self._gate.drain(grace_seconds)  # in-flight invocations finish and settle on their receivers
         await self._supervisor.cancel()
         await self.disconnect()
