@@ -26,6 +26,11 @@ ALLOWED = {
         "funchost.brokers.servicebus",
         "funchost.outputs.servicebus",
         "funchost.outputs.servicebus_messages",
+        "funchost.triggers.servicebus.delivery",
+        "funchost.triggers.servicebus.listener",
+        "funchost.triggers.servicebus.locks",
+        "funchost.triggers.servicebus.receiving",
+        "funchost.triggers.servicebus.settlement",
         "scale_controller.scalers.servicebus",
     },
 }

@@ -135,7 +135,10 @@ class KafkaOptions:
 
 @dataclass(frozen=True)
 class ServiceBusOptions:
-    """extensions.serviceBus (ServiceBusOptions.cs): maxConcurrentCalls 16 × CPUs, prefetchCount 0, ..."""
+    """extensions.serviceBus (ServiceBusOptions.cs): maxConcurrentCalls 16 × CPUs, prefetchCount 0,
+    maxConcurrentSessions 8, maxConcurrentCallsPerSession 1, maxMessageBatchSize 1000, minMessageBatchSize 1,
+    maxBatchWaitTime 30 s, maxAutoLockRenewalDuration 5 min, autoCompleteMessages true, sessionIdleTimeout unset
+    (None: the SDK's try timeout, 60 s)."""
 
     prefetch_count: int = 0
     max_concurrent_calls: int = 16
@@ -143,6 +146,10 @@ class ServiceBusOptions:
     auto_complete_messages: bool = True
     max_auto_lock_renewal_duration: float = 300.0
     max_message_batch_size: int = 1000
+    max_concurrent_calls_per_session: int = 1
+    min_message_batch_size: int = 1
+    max_batch_wait_time: float = 30.0
+    session_idle_timeout: float | None = None
 
     @property
     def concurrency(self) -> int:
@@ -158,4 +165,12 @@ class ServiceBusOptions:
             auto_complete_messages=_bool(section, "autoCompleteMessages", True, where),
             max_auto_lock_renewal_duration=_seconds(section, "maxAutoLockRenewalDuration", 300.0, where),
             max_message_batch_size=_int(section, "maxMessageBatchSize", 1000, where, 1),
+            max_concurrent_calls_per_session=_int(section, "maxConcurrentCallsPerSession", 1, where, 1),
+            min_message_batch_size=_int(section, "minMessageBatchSize", 1, where, 1),
+            max_batch_wait_time=_seconds(section, "maxBatchWaitTime", 30.0, where),
+            session_idle_timeout=(
+                None
+                if lookup(section, "sessionIdleTimeout") is None
+                else _seconds(section, "sessionIdleTimeout", 60.0, where)
+            ),
         )

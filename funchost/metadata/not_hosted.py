@@ -28,11 +28,6 @@ _BLOB = NotHosted(
     "not yet (blob triggers and blob input/output bindings land later)",
     "read and write blobs with the azure-storage-blob SDK inside the function, or run this function on Azure",
 )
-_SERVICE_BUS = NotHosted(
-    "Azure Service Bus",
-    "not yet (the trigger is parsed, but no listener runs it; the serviceBus output binding is hosted)",
-    "receive with the azure-servicebus SDK inside a timer or HTTP function, or run this function on Azure",
-)
 _EVENT_HUBS = NotHosted(
     "Azure Event Hubs",
     "",
@@ -64,7 +59,6 @@ NOT_HOSTED: dict[str, NotHosted] = {
     "orchestrationClient": _DURABLE,
     "orchestrationTrigger": _DURABLE,
     "sendGrid": _service("SendGrid"),
-    "serviceBusTrigger": _SERVICE_BUS,
     "signalR": _service("Azure SignalR Service"),
     "signalRConnectionInfo": _service("Azure SignalR Service"),
     "signalRTrigger": _service("Azure SignalR Service"),

@@ -1,6 +1,7 @@
 """Checking a function's Python signature against its bindings, as the Python worker does at load.
 
-Rules: every parameter except `context` names a binding and every binding except `$return` has a parameter;
+Rules: every parameter except `context` names a binding and every binding except `$return` has a parameter (a
+Service Bus trigger's function may also take a `ServiceBusMessageActions` of the SDK-type binding package);
 out bindings are annotated `func.Out[T]` and in bindings are not; `$return` is an out binding. HTTP functions of an
 HTTP-streams app take and return the extension's types (`funchost.metadata.http_streams`).
 """
@@ -19,6 +20,16 @@ from funchost.metadata.http_streams import check_stream_types
 from funchost.metadata.spec import Direction, FunctionSpec
 
 CONTEXT_PARAMETER = "context"
+MESSAGE_ACTIONS_MODULE = "azurefunctions.extensions.bindings.servicebus"
+
+
+def is_message_actions(annotation: Any) -> bool:
+    """The SDK-type binding's `ServiceBusMessageActions`: not a binding, the Service Bus listener supplies it."""
+    return (
+        isinstance(annotation, type)
+        and annotation.__name__ == "ServiceBusMessageActions"
+        and str(getattr(annotation, "__module__", "")).startswith(MESSAGE_ACTIONS_MODULE)
+    )
 
 
 def is_out_annotation(annotation: Any) -> bool:
@@ -53,6 +64,9 @@ def check_signature(
             continue
         if pname == CONTEXT_PARAMETER and pname not in bindings:
             continue
+        if pname not in bindings and spec.trigger.is_type("serviceBusTrigger"):
+            if is_message_actions(hints.get(pname)):
+                continue
         declared_binding = bindings.get(pname)
         if declared_binding is None:
             declared = ", ".join(b for b in bindings if b != "$return") or "none"

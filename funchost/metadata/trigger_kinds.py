@@ -135,7 +135,7 @@ KAFKA: TriggerKind[KafkaSettings, KafkaOptions] = TriggerKind(
     connections=_kafka_connections,
 )
 SERVICE_BUS: TriggerKind[ServiceBusSettings, ServiceBusOptions] = TriggerKind(
-    binding_types=("serviceBusTrigger",),  # parsed and scaled, not hosted yet (metadata.not_hosted)
+    binding_types=("serviceBusTrigger",),
     output_types=("serviceBus",),
     settings_type=ServiceBusSettings,
     parse=parse_service_bus,

@@ -22,6 +22,7 @@ LISTENERS: dict[str, str] = {
     "kafkaTrigger": "funchost.triggers.kafka.listener:KafkaListener",
     "queueTrigger": "funchost.triggers.queue.listener:QueueListener",
     "rabbitMQTrigger": "funchost.triggers.rabbitmq.listener:RabbitMQListener",
+    "serviceBusTrigger": "funchost.triggers.servicebus.listener:ServiceBusListener",
     "timerTrigger": "funchost.triggers.timer.listener:TimerListener",
 }
 

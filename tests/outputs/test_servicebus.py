@@ -214,10 +214,10 @@ async def test_missing_rights_and_wrong_keys_fail_clearly(restricted: StandIn, h
 
 def test_bad_settings_are_refused_before_anything_runs(host_config: HostConfig) -> None:
     identity = ServiceBusSettings("Bus", None, "ns.servicebus.windows.net", queue_name="q")
-    with pytest.raises(ConfigurationError, match="'Bus' is identity-based \\('Bus__fullyQualifiedNamespace'"):
+    with pytest.raises(ConfigurationError, match="'Bus__fullyQualifiedNamespace' asks for an identity-based"):
         ServiceBusOutput(identity, host_config)
     malformed = ServiceBusSettings("Bus", "sb://no-keys", None, queue_name="q")
-    with pytest.raises(ConfigurationError, match="App setting 'Bus' is not a Service Bus connection string"):
+    with pytest.raises(ConfigurationError, match="app setting 'Bus' is not a valid Service Bus connection string"):
         ServiceBusOutput(malformed, host_config)
     nowhere = ServiceBusSettings("Bus", "Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b", None)
     with pytest.raises(ConfigurationError, match="names neither queueName nor topicName"):
@@ -260,7 +260,8 @@ def test_through_funchost_start_an_identity_based_connection_is_refused_naming_t
     with HostProcess(root) as host:
         assert host.wait_exit() != 0
         output = host.output()
-    assert "Function 'order', output binding 'msg': Service Bus connection 'Bus' is identity-based" in output
+    where = "Function 'order', output binding 'msg': Service Bus connection 'Bus'"
+    assert f"{where}: app setting 'Bus__fullyQualifiedNamespace'" in output
 
 
 async def test_a_scheduled_enqueue_time_schedules_the_message(

@@ -75,6 +75,8 @@ SCALER_SETTINGS = {  # the triggers' connection and %expression% settings; not o
     "queue-pipeline": ["AzureWebJobsStorage", "ORDERS_QUEUE"],
     "rabbitmq-orders": ["OrdersQueue", "RabbitMQConnection"],
     "scale-demo": ["AzureWebJobsStorage", "WORK_QUEUE"],
+    "servicebus-orders": ["OrdersQueue", "ServiceBusConnection"],
+    "servicebus-settlement": ["OrdersQueue", "ServiceBusConnection"],
 }
 
 
