@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from funchost.errors import FunctionDefinitionError
+from funchost.metadata.blob_settings import BlobTriggerSettings
 from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
 from funchost.metadata.not_hosted import is_hosted
 from funchost.metadata.spec import BindingSpec, Direction
@@ -29,6 +30,7 @@ from funchost.metadata.trigger_settings import (
 
 __all__ = [
     "AUTH_LEVELS",
+    "BlobTriggerSettings",
     "BINDING_SETTINGS",
     "HTTP_METHODS",
     "BindingSettings",
@@ -54,6 +56,7 @@ BindingSettings = (
     | RabbitMQSettings
     | KafkaSettings
     | ServiceBusSettings
+    | BlobTriggerSettings
 )
 Parser = Callable[[BindingSpec, str, Mapping[str, str] | None], BindingSettings]
 

@@ -48,7 +48,6 @@ def _service(what: str) -> NotHosted:
 NOT_HOSTED: dict[str, NotHosted] = {
     "activityTrigger": _DURABLE,
     "blob": _BLOB,
-    "blobTrigger": _BLOB,
     "cosmosDB": _service("Azure Cosmos DB"),
     "cosmosDBTrigger": _service("Azure Cosmos DB"),
     "daprBindingTrigger": _service("Dapr"),
