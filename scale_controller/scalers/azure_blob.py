@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 
 from azure.core.exceptions import AzureError
-from azure.storage.blob import BlobPrefix
+from azure.storage.blob import BlobProperties
 
 from funchost.brokers.azure_storage import (
     first_line,
@@ -135,7 +135,7 @@ class AzureBlobScaler:
         if not self.delimiter:
             return len([b async for b in self._client.list_blobs(name_starts_with=self.prefix)])
         items = self._client.walk_blobs(name_starts_with=self.prefix, delimiter=self.delimiter)
-        return len([item async for item in items if not isinstance(item, BlobPrefix)])
+        return len([item async for item in items if isinstance(item, BlobProperties)])  # not the prefixes
 
     def _explain(self, exc: AzureError) -> str:
         endpoint = self._client.url.split("?", 1)[0]  # never the SAS token
