@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from azure.core.exceptions import ResourceExistsError
 
 from funchost.errors import StartupError
+from funchost.triggers.base import ListenerState
 from funchost.triggers.blob.receipts import INCOMPLETE
 from tests.support.waiting import until
 from tests.triggers.blob.conftest import Storage
@@ -124,3 +126,27 @@ async def test_a_missing_container_fails_at_start_naming_function_binding_and_fi
     text = str(caught.value)
     assert "function 'work'" in text and "binding 'blob'" in text and "nosuchcontainer-blobtest" in text
     assert "Fix: create the container" in text
+
+
+async def test_a_container_deleted_while_running_turns_the_listener_to_waiting(
+    make_listener: Any, storage: Storage
+) -> None:
+    listener = make_listener(RECORDING, env={"CONTAINER": storage.container_name})
+    await listener.start()
+    try:
+        await until(lambda: listener.state() == ListenerState.RUNNING, what="running")
+        await storage.container.delete_container()
+        await until(lambda: listener.state() == ListenerState.WAITING, what="waiting")
+        assert "does not exist" in listener.detail()
+
+        async def recreated() -> bool:
+            try:
+                await storage.container.create_container()
+            except ResourceExistsError:  # Azurite finishes a delete asynchronously
+                return False
+            return True
+
+        await until(recreated, what="the container to be created again")
+        await until(lambda: listener.state() == ListenerState.RUNNING, what="running again")
+    finally:
+        await listener.stop(5)

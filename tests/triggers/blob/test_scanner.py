@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from funchost.triggers.blob.scanner import ContainerScanner
+from tests.support.waiting import until
 from tests.triggers.blob.conftest import Storage
 
 pytestmark = pytest.mark.azurite
@@ -57,12 +58,29 @@ async def test_blobs_before_the_mark_are_left_out(storage: Storage, host_id: str
 
 
 async def test_a_blob_that_failed_is_offered_again_and_holds_the_stored_mark(storage: Storage, host_id: str) -> None:
-    await storage.put("a", b"x")
+    await storage.put("older", b"x")
+    older = await storage.container.get_blob_client("older").get_blob_properties()
+
+    async def newer_is_later() -> bool:  # timestamps have one-second resolution: "newer" needs a later second
+        uploaded = await storage.container.get_blob_client("newer").upload_blob(b"x", overwrite=True)
+        return bool(uploaded["last_modified"] > older.last_modified)
+
+    await until(newer_is_later, what="a later Last-Modified")
     scan = scanner(storage, host_id, page_size=100)
-    (failed,) = await scan.poll()
-    await scan.end_of_page([failed])
-    assert scan.last_sweep_latest <= failed.last_modified
-    assert [c.name for c in await scan.poll()] == ["a"]  # offered again on the next poll
+    found = {c.name: c for c in await scan.poll()}
+    assert set(found) == {"older", "newer"}
+    await scan.end_of_page([found["older"]])  # "older" could not be queued
+    assert "older" in [c.name for c in await scan.poll()]  # offered again on the next poll
+    stored = await stored_mark(storage, host_id)
+    assert stored == found["older"].last_modified - datetime.timedelta(milliseconds=1)  # not newer's time
+
+
+async def stored_mark(storage: Storage, host_id: str) -> datetime.datetime:
+    info = storage.blobs.get_blob_client(
+        "azure-webjobs-hosts",
+        f"blobscaninfo/{host_id}/devstoreaccount1/{storage.container_name}/Host.Functions.f/scanInfo",
+    )
+    return datetime.datetime.fromisoformat(json.loads(await (await info.download_blob()).readall())["LatestScan"])
 
 
 async def test_a_missing_container_is_noticed(storage: Storage, host_id: str) -> None:
