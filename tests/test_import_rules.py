@@ -14,6 +14,11 @@ ALLOWED = {
     "azure.storage": {
         "funchost.brokers.azure_storage",
         "funchost.outputs.queue",
+        "funchost.triggers.blob.executor",
+        "funchost.triggers.blob.poison",
+        "funchost.triggers.blob.receipts",
+        "funchost.triggers.blob.scanner",
+        "funchost.triggers.blob.shared_queue",
         "funchost.triggers.queue.lease",
         "funchost.triggers.queue.listener",
         "funchost.triggers.queue.processor",
@@ -21,6 +26,7 @@ ALLOWED = {
         "funchost.triggers.timer.listener",
         "funchost.triggers.timer.schedule_monitor",
         "funchost.triggers.timer.singleton",
+        "scale_controller.scalers.azure_blob",
     },
     "azure.servicebus": {
         "funchost.brokers.servicebus",

@@ -4,8 +4,10 @@
 after 1 s, 10 s connect timeout), because the trigger's polling loop and the output's caller back off and retry
 themselves, so the SDK's default of 3 retries with exponential back-off would only stack delays. The scale
 controller's `scaler_queue_client()` has no SDK retry at all (storage's first back-off is 15 s): the controller
-polls again, and a poll must not hang. Both raise a `ConfigurationError` naming the app setting for a connection
-string the SDK cannot parse.
+polls again, and a poll must not hang. `blob_service_client()` (the blob trigger's scans, receipts and scan
+info) has the same short retry as the queue client, for the same reason. The queue clients raise a
+`ConfigurationError` naming the app setting for a connection string the SDK cannot parse (the blob client a
+ValueError its caller names the setting for). `scaler_blob_container()` is the blob scaler's client, without retry.
 
 `blob_service_client()` (the blob bindings; async) has the same short retry; `sync_blob_service_client()` builds the
 synchronous client the SDK-type bindings hand to the function (`azurefunctions-extensions-bindings-blob` gives
@@ -21,7 +23,7 @@ from typing import TypeGuard
 
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
 from azure.storage.blob import BlobServiceClient as SyncBlobServiceClient
-from azure.storage.blob.aio import BlobServiceClient
+from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from funchost.errors import ConfigurationError
@@ -113,6 +115,30 @@ def is_queue_missing(exc: BaseException) -> bool:
     return is_not_found(exc) and error_code(exc) in ("QueueNotFound", "")
 
 
+def is_container_missing(exc: BaseException) -> bool:
+    return is_not_found(exc) and error_code(exc) in ("ContainerNotFound", "")
+
+
+def is_blob_exists(exc: BaseException) -> bool:
+    """A conditional create (If-None-Match: *) lost: the blob exists, or another writer holds its lease."""
+    return error_code(exc) in ("BlobAlreadyExists", "LeaseIdMissing", "ConditionNotMet")
+
+
+def is_lease_taken(exc: BaseException) -> bool:
+    """Acquiring a lease failed because another holds it, or the blob / container is gone (BlobReceiptManager)."""
+    return error_code(exc) in ("LeaseAlreadyPresent", "BlobNotFound", "ContainerNotFound")
+
+
+def is_lease_lost(exc: BaseException) -> bool:
+    return error_code(exc) in (
+        "LeaseLost",
+        "LeaseIdMismatchWithLeaseOperation",
+        "LeaseIdMismatchWithBlobOperation",
+        "LeaseNotPresentWithBlobOperation",
+        "LeaseNotPresentWithLeaseOperation",
+    )
+
+
 def is_lost_message(exc: BaseException) -> bool:
     """The pop receipt no longer matches, or the message / queue is gone: another consumer owns or ended it."""
     code = error_code(exc)
@@ -145,3 +171,13 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, AzureError):
         return exc.message.splitlines()[0] if exc.message else type(exc).__name__
     return f"{type(exc).__name__}: {exc}"
+
+
+def scaler_blob_container(conn: str, container: str, where: str, setting_name: str) -> ContainerClient:
+    """The scale controller's client of one container: no SDK retry, 10 s connect and 20 s read timeout."""
+    try:
+        return ContainerClient.from_connection_string(
+            conn, container, retry_total=0, connection_timeout=10, read_timeout=20
+        )
+    except ValueError as exc:
+        raise invalid_connection_string(where, setting_name, exc) from None

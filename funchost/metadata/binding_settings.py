@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 from funchost.errors import FunctionDefinitionError
 from funchost.metadata.blob_settings import BlobBindingSettings, parse_blob
+from funchost.metadata.blob_trigger_settings import BlobTriggerSettings
 from funchost.metadata.broker_settings import KafkaSettings, RabbitMQSettings, ServiceBusSettings
 from funchost.metadata.not_hosted import is_hosted
 from funchost.metadata.spec import BindingSpec, Direction
@@ -30,6 +31,7 @@ from funchost.metadata.trigger_settings import (
 
 __all__ = [
     "AUTH_LEVELS",
+    "BlobTriggerSettings",
     "BINDING_SETTINGS",
     "HTTP_METHODS",
     "BindingSettings",
@@ -56,6 +58,7 @@ BindingSettings = (
     | KafkaSettings
     | ServiceBusSettings
     | BlobBindingSettings
+    | BlobTriggerSettings
 )
 Parser = Callable[[BindingSpec, str, Mapping[str, str] | None], BindingSettings]
 

@@ -129,6 +129,16 @@ class BindingTemplate:
         return tuple(token.name for token in self.tokens if isinstance(token, _Expression))
 
     @property
+    def literal_prefix(self) -> str:
+        """The literal text before the first expression (a blob trigger's listing prefix)."""
+        prefix = []
+        for token in self.tokens:
+            if not isinstance(token, _Literal):
+                break
+            prefix.append(token.text)
+        return "".join(prefix)
+
+    @property
     def has_parameters(self) -> bool:
         return any(isinstance(token, _Expression) for token in self.tokens)
 

@@ -174,3 +174,36 @@ class ServiceBusOptions:
                 else _seconds(section, "sessionIdleTimeout", 60.0, where)
             ),
         )
+
+
+@dataclass(frozen=True)
+class BlobsOptions:
+    """extensions.blobs (BlobsOptions.cs): maxDegreeOfParallelism 8 × CPUs (min 1), poisonBlobThreshold 5.
+
+    The blob trigger's shared queue runs with the queue options SharedBlobQueueListenerFactory derives from these
+    (BlobsOptionsToQueuesOptions): batchSize = min(32, mdop / 2 + 1), newBatchThreshold = mdop − batchSize,
+    maxDequeueCount = poisonBlobThreshold — so at most maxDegreeOfParallelism blobs are processed at once."""
+
+    max_degree_of_parallelism: int = 8
+    poison_blob_threshold: int = 5
+
+    @property
+    def concurrency(self) -> int:
+        return self.max_degree_of_parallelism
+
+    def queue_options(self) -> QueuesOptions:
+        batch = min(32, self.max_degree_of_parallelism // 2 + 1)
+        return QueuesOptions(
+            batch_size=batch,
+            new_batch_threshold=self.max_degree_of_parallelism - batch,
+            max_dequeue_count=self.poison_blob_threshold,
+            message_encoding="base64",
+        )
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any]) -> BlobsOptions:
+        where = "extensions.blobs"
+        return cls(
+            max_degree_of_parallelism=_int(section, "maxDegreeOfParallelism", 8 * processor_count(), where, 1),
+            poison_blob_threshold=_int(section, "poisonBlobThreshold", 5, where, 1),
+        )

@@ -23,11 +23,6 @@ _DURABLE = NotHosted(
     "hosted, so no function of an orchestration runs here",
     "run Durable Functions apps on Azure; split plain HTTP/queue/timer functions into an app funchost runs",
 )
-_BLOB = NotHosted(
-    "Azure Blob storage",
-    "not yet (blob triggers and blob input/output bindings land later)",
-    "read and write blobs with the azure-storage-blob SDK inside the function, or run this function on Azure",
-)
 _EVENT_HUBS = NotHosted(
     "Azure Event Hubs",
     "",
@@ -42,7 +37,6 @@ def _service(what: str) -> NotHosted:
 
 NOT_HOSTED: dict[str, NotHosted] = {
     "activityTrigger": _DURABLE,
-    "blobTrigger": _BLOB,
     "cosmosDB": _service("Azure Cosmos DB"),
     "cosmosDBTrigger": _service("Azure Cosmos DB"),
     "daprBindingTrigger": _service("Dapr"),

@@ -6,7 +6,10 @@ concurrency = queue batchSize + newBatchThreshold, RabbitMQ prefetchCount, Kafka
 partition, Service Bus maxMessageBatchSize (batch) / maxConcurrentSessions (sessions) / maxConcurrentCalls, timer 1;
 the scale target is that concurrency except Kafka's, the binding's lagThreshold (KafkaGenericTargetScaler). KEDA's
 default targets: azure_queue_scaler.go defaultTargetQueueLength, rabbitmq_scaler.go defaultRabbitMQQueueLength,
-kafka_scaler.go defaultKafkaLagThreshold, azure_servicebus_scaler.go defaultTargetMessageCount.
+kafka_scaler.go defaultKafkaLagThreshold, azure_servicebus_scaler.go defaultTargetMessageCount,
+azure_blob_scaler.go defaultTargetBlobCount. Blob: the per-instance concurrency is extensions.blobs
+maxDegreeOfParallelism (the shared blob-trigger queue's batchSize + newBatchThreshold), the scale target is that
+(docs/blob-trigger.md "Scaling": the scan is host-wide, the work per blob is not).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from funchost.metadata.blob_trigger_settings import BlobTriggerSettings, parse_blob_trigger
 from funchost.metadata.broker_settings import (
     KafkaSettings,
     RabbitMQSettings,
@@ -22,7 +26,13 @@ from funchost.metadata.broker_settings import (
     parse_rabbitmq,
     parse_service_bus,
 )
-from funchost.metadata.extension_options import KafkaOptions, QueuesOptions, RabbitMQOptions, ServiceBusOptions
+from funchost.metadata.extension_options import (
+    BlobsOptions,
+    KafkaOptions,
+    QueuesOptions,
+    RabbitMQOptions,
+    ServiceBusOptions,
+)
 from funchost.metadata.registry import find_row
 from funchost.metadata.scale_options import BOOL, check_kafka, check_rabbitmq
 from funchost.metadata.trigger_kind import NoOptions, TriggerKind
@@ -148,7 +158,23 @@ SERVICE_BUS: TriggerKind[ServiceBusSettings, ServiceBusOptions] = TriggerKind(
     connections=lambda settings, scale_options: (settings.connection_setting,),
 )
 
-TRIGGER_KINDS: tuple[TriggerKind[Any, Any], ...] = (HTTP, TIMER, QUEUE, RABBITMQ, KAFKA, SERVICE_BUS)
+BLOB: TriggerKind[BlobTriggerSettings, BlobsOptions] = TriggerKind(
+    binding_types=("blobTrigger",),
+    output_types=(),  # the blob output/input bindings have their own settings (funchost.bindings.blob)
+    settings_type=BlobTriggerSettings,
+    parse=parse_blob_trigger,
+    host_json_section="blobs",
+    options_type=BlobsOptions,
+    concurrency_rule=lambda settings, options: options.concurrency,  # host-wide, as the shared blob queue
+    scaled=True,
+    keda_scaler="azure-blob",
+    keda_default_target=5,
+    # recursive defaults to "true" (KEDA: false): the path's {name} matches blobs at any depth under its prefix
+    scaler_options={"blobPrefix": None, "blobDelimiter": None, "recursive": ("true", "false"), "globPattern": None},
+    connections=lambda settings, scale_options: (settings.connection.setting_name,),
+)
+
+TRIGGER_KINDS: tuple[TriggerKind[Any, Any], ...] = (HTTP, TIMER, QUEUE, RABBITMQ, KAFKA, SERVICE_BUS, BLOB)
 _BY_TYPE = {kind.name: kind for kind in TRIGGER_KINDS}
 
 

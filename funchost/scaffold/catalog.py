@@ -61,6 +61,17 @@ _SERVICE_BUS_CONNECTION = TemplateParam(
 )
 
 TEMPLATES: dict[str, TemplateInfo] = {
+    "Blob trigger": TemplateInfo(
+        name="Blob trigger",
+        description="A function run for each new or changed blob in an Azure Storage container.",
+        file="functions/blob_trigger.py.tmpl",
+        trigger="blobTrigger",
+        aliases=("blob",),
+        params=(
+            TemplateParam("path", "samples-workitems/{name}", "container and blob pattern to watch"),
+            _STORAGE_CONNECTION,
+        ),
+    ),
     "HTTP trigger": TemplateInfo(
         name="HTTP trigger",
         description="A function run by an HTTP request; answers with a greeting for the 'name' it is sent.",

@@ -19,6 +19,7 @@ from funchost.metrics import HostMetrics
 
 # Binding type (canonical spelling) → "module:Class" of its listener. Alphabetical. HTTP is served by funchost.http.
 LISTENERS: dict[str, str] = {
+    "blobTrigger": "funchost.triggers.blob.listener:BlobListener",
     "kafkaTrigger": "funchost.triggers.kafka.listener:KafkaListener",
     "queueTrigger": "funchost.triggers.queue.listener:QueueListener",
     "rabbitMQTrigger": "funchost.triggers.rabbitmq.listener:RabbitMQListener",

@@ -16,8 +16,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from funchost.metadata.blob_trigger_settings import keda_blob_prefix
 from funchost.metadata.broker_settings import KafkaSettings
-from funchost.metadata.trigger_kinds import KAFKA, QUEUE, RABBITMQ, SERVICE_BUS
+from funchost.metadata.trigger_kinds import BLOB, KAFKA, QUEUE, RABBITMQ, SERVICE_BUS
 from scale_controller.app_metadata import EventFunction
 from scale_controller.manifests.options import ManifestError
 
@@ -35,7 +36,7 @@ KAFKA_FLAGS = (
 @dataclass(frozen=True)
 class KedaTrigger:
     function: str
-    type: str  # the KEDA scaler: azure-queue, rabbitmq, kafka, azure-servicebus
+    type: str  # the KEDA scaler: azure-queue, azure-blob, rabbitmq, kafka, azure-servicebus
     metadata: dict[str, str]
     secrets: dict[str, str] = field(default_factory=dict)  # KEDA auth parameter → app setting name
     env_settings: tuple[str, ...] = ()  # app settings read through *FromEnv
@@ -77,6 +78,33 @@ def azure_queue(function: EventFunction) -> KedaTrigger:
         "activationQueueLength": whole(scale.activation_threshold),
         "queueLengthStrategy": str(scale.options.get("queueLengthStrategy", "all")),
     }
+    return _trigger(function, metadata, {"connection": connection.setting_name})
+
+
+def azure_blob(function: EventFunction) -> KedaTrigger:
+    """KEDA's azure-blob: the container, blobCount / activationBlobCount, and the listing options; the prefix
+    defaults to the path's literal prefix and recursive to true (a trigger's {name} matches at any depth)."""
+    settings, scale = BLOB.settings(function.settings, function.name), function.scale
+    connection = settings.connection
+    if connection.connection_string is None:
+        raise ManifestError(
+            f"Function '{function.name}': connection '{connection.setting_name}' is identity-based "
+            f"({connection.service_uri}); generated manifests support connection strings only. Fix: set "
+            f"'{connection.setting_name}' to a storage connection string, or write a TriggerAuthentication with "
+            "podIdentity azure-workload (and accountName) by hand"
+        )
+    metadata = {
+        "blobContainerName": settings.container,
+        "blobCount": str(scale.target),
+        "activationBlobCount": whole(scale.activation_threshold),
+        "blobDelimiter": str(scale.options.get("blobDelimiter") or "/"),
+        "recursive": str(scale.options.get("recursive", "true")).lower(),
+    }
+    prefix = keda_blob_prefix(settings, scale.options)
+    if prefix:
+        metadata["blobPrefix"] = prefix
+    if scale.options.get("globPattern"):
+        metadata["globPattern"] = str(scale.options["globPattern"])
     return _trigger(function, metadata, {"connection": connection.setting_name})
 
 
@@ -192,6 +220,7 @@ def azure_servicebus(function: EventFunction) -> KedaTrigger:
 
 # Trigger type → KEDA mapping (reference/keda.md §3.3); a new trigger type adds a row, as in scalers.SCALERS.
 KEDA_TRIGGERS: dict[str, Callable[[EventFunction], KedaTrigger]] = {
+    "blobTrigger": azure_blob,
     "kafkaTrigger": kafka,
     "queueTrigger": azure_queue,
     "rabbitMQTrigger": rabbitmq,

@@ -29,6 +29,7 @@ __all__ = [
 
 # Trigger type (canonical spelling) → "module:Class" of its scaler. Alphabetical, as KEDA's scalers_builder.go.
 SCALERS: dict[str, str] = {
+    "blobTrigger": "scale_controller.scalers.azure_blob:AzureBlobScaler",
     "kafkaTrigger": "scale_controller.scalers.kafka:KafkaScaler",
     "queueTrigger": "scale_controller.scalers.azure_queue:AzureQueueScaler",
     "rabbitMQTrigger": "scale_controller.scalers.rabbitmq:RabbitMQScaler",

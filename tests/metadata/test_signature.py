@@ -33,7 +33,7 @@ HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
         (
             "@app.generic_trigger(arg_name='m', type='carrierPigeonTrigger')\ndef f(m: str) -> None: ...\n",
             "trigger type 'carrierPigeonTrigger' (binding 'm') is not supported by funchost. Fix: use one of: "
-            "httpTrigger, kafkaTrigger, queueTrigger, rabbitMQTrigger, serviceBusTrigger, timerTrigger",
+            "blobTrigger, httpTrigger, kafkaTrigger, queueTrigger, rabbitMQTrigger, serviceBusTrigger, timerTrigger",
         ),
     ],
     ids=["extra-param", "missing-param", "out-not-annotated", "unknown-trigger"],

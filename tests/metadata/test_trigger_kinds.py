@@ -138,5 +138,5 @@ def test_typed_settings_name_the_function_and_both_types() -> None:
 
 def test_kind_lookup_is_case_insensitive_and_lists_the_table() -> None:
     assert kind_named("rabbitMqTrigger").name == "rabbitMQTrigger"
-    with pytest.raises(ConfigurationError, match="trigger type 'blobTrigger' is not one funchost knows; known: "):
-        kind_named("blobTrigger")
+    with pytest.raises(ConfigurationError, match="trigger type 'cosmosDBTrigger' is not one funchost knows; known: "):
+        kind_named("cosmosDBTrigger")

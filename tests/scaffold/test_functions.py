@@ -20,6 +20,7 @@ from funchost.scaffold.resources import template_path
 IndexApp = Callable[..., dict[str, dict[str, Any]]]
 
 TEMPLATE_NAMES = [
+    "Blob trigger",
     "HTTP trigger",
     "Kafka trigger",
     "Queue trigger",
@@ -31,6 +32,11 @@ TEMPLATE_NAMES = [
 
 # template → (trigger type, fields of the trigger binding, settings added to a fresh project's local.settings.json)
 EXPECTED: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
+    "blob": (
+        "blobTrigger",
+        {"name": "blob", "path": "samples-workitems/{name}", "connection": "AzureWebJobsStorage"},
+        {},
+    ),
     "http": ("httpTrigger", {"name": "req", "authLevel": "FUNCTION", "route": "fn"}, {}),
     "kafka": (
         "kafkaTrigger",

@@ -28,8 +28,8 @@ def test_every_row_is_a_scaler(trigger: str) -> None:
 
 
 def test_unknown_trigger_types_name_the_function_and_the_choices() -> None:
-    with pytest.raises(FunctionDefinitionError, match=r"Function 'f': trigger 'blobTrigger' has no scaler.*kafka"):
-        scaler_class("blobTrigger", "f")
+    with pytest.raises(FunctionDefinitionError, match=r"Function 'f': trigger 'cosmosDBTrigger' has no scaler.*kafka"):
+        scaler_class("cosmosDBTrigger", "f")
 
 
 def test_importing_the_registry_imports_no_broker_client_and_no_user_code_api() -> None:

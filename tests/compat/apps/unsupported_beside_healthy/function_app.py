@@ -28,14 +28,9 @@ def on_telemetry(event: func.EventHubEvent) -> None:
     logging.info("event: %s", event.get_body().decode())
 
 
-@app.blob_trigger(arg_name="blob", path="uploads/{name}", connection="AzureWebJobsStorage")
-def on_upload(blob: func.InputStream) -> None:
-    logging.info("blob %s (%d bytes)", blob.name, blob.length)
-
-
-@app.service_bus_queue_trigger(arg_name="message", queue_name="orders", connection="ServiceBusConnection")
-def on_order(message: func.ServiceBusMessage) -> None:
-    logging.info("order %s", message.get_body().decode())
+@app.sql_trigger(arg_name="changes", table_name="dbo.ToDo", connection_string_setting="SqlConnectionString")
+def on_todo_changed(changes: str) -> None:
+    logging.info("changes: %s", changes)
 
 
 @app.generic_trigger(arg_name="context", type="orchestrationTrigger")

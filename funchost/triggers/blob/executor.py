@@ -1,0 +1,121 @@
+"""The two halves of one blob's trip, as the extension splits them:
+
+- `enqueue()` (BlobTriggerExecutor): a scanned blob that matches the path pattern and still exists gets a receipt
+  (created incomplete, leased, re-read) and, if no instance completed it yet, a message on the shared queue; then
+  the receipt is marked complete. False means "try again next poll" (another instance holds the receipt).
+- `run()` (BlobQueueTriggerExecutor): a queued message's blob is fetched; gone, or changed since (another ETag: the
+  new version has its own receipt), it is dropped; else the function runs with the content. False (the function
+  failed) lets the queue retry it up to poisonBlobThreshold times.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from azure.core.exceptions import AzureError
+from azure.storage.blob.aio import ContainerClient
+
+from funchost.brokers.azure_storage import is_not_found
+from funchost.errors import InvocationError
+from funchost.invocation import FunctionInvoker
+from funchost.triggers.blob.convert import BlobKind, blob_value
+from funchost.triggers.blob.receipts import BlobReceipts
+from funchost.triggers.blob.scanner import Candidate, quoted_etag
+from funchost.triggers.blob.shared_queue import SharedBlobQueue
+
+logger = logging.getLogger("funchost.blob")
+
+
+class BlobTriggerExecutor:
+    def __init__(
+        self,
+        container: ContainerClient,
+        receipts: BlobReceipts,
+        queue: SharedBlobQueue,
+        *,
+        function_id: str,
+        matcher: re.Pattern[str],
+        invoker: FunctionInvoker,
+        binding: str,
+        kind: BlobKind,
+    ) -> None:
+        self.container = container
+        self.receipts = receipts
+        self.queue = queue
+        self.function_id = function_id
+        self.matcher = matcher
+        self._invoker = invoker
+        self._binding = binding
+        self._kind = kind
+        self.invocations = 0
+
+    def matches(self, blob_name: str) -> re.Match[str] | None:
+        return self.matcher.match(blob_name)
+
+    async def enqueue(self, blob: Candidate) -> bool:
+        if self.matches(blob.name) is None:
+            return True
+        receipt = self.receipts.reference(self.container.container_name, blob.name, blob.etag)
+        state = await self.receipts.read(receipt)
+        if state is True:
+            return True  # already queued by this or another instance
+        if state is None and not await self.receipts.try_create(receipt):
+            return False  # another instance just created it
+        lease = await self.receipts.try_lease(receipt)
+        if lease is None:
+            return False  # another instance holds it (or took it over)
+        try:
+            if await self.receipts.read(receipt) is True:
+                return True
+            await self.queue.enqueue(
+                {
+                    "Type": "BlobTrigger",
+                    "FunctionId": self.function_id,
+                    "BlobType": blob.blob_type if blob.blob_type.endswith("Blob") else f"{blob.blob_type}Blob",
+                    "ContainerName": self.container.container_name,
+                    "BlobName": blob.name,
+                    "ETag": blob.etag,
+                }
+            )
+            await self.receipts.mark_completed(receipt, lease)
+            return True
+        finally:
+            await self.receipts.release(lease)
+
+    async def run(self, message: dict[str, Any]) -> bool:
+        name = str(message.get("BlobName", ""))
+        client = self.container.get_blob_client(name)
+        try:
+            download = await client.download_blob()
+            data = await download.readall()
+        except AzureError as exc:
+            if is_not_found(exc):
+                logger.info("Blob '%s' no longer exists; its queued trigger message is dropped", name)
+                return True
+            raise
+        properties = download.properties
+        if quoted_etag(properties.etag) != quoted_etag(message.get("ETag")):
+            return True  # changed since it was queued: the new version has its own receipt and message
+        match = self.matches(name)
+        if match is None:
+            return True
+        inputs: dict[str, Any] = {self._binding: self._value(name, client.url, data, properties)}
+        self.invocations += 1
+        try:
+            await self._invoker.invoke(inputs)
+        except InvocationError:
+            return False  # logged by the invoker with the user's traceback
+        return True
+
+    def _value(self, name: str, uri: str, data: bytes, properties: Any) -> object:
+        props = {
+            "ETag": quoted_etag(properties.etag),
+            "LastModified": str(properties.last_modified),
+            "Length": len(data),
+            "ContentType": properties.content_settings.content_type,
+            "metadata": dict(properties.metadata or {}),
+        }
+        path = f"{self.container.container_name}/{name}"
+        return blob_value(self._kind, path=path, uri=uri, data=data, properties=props)
