@@ -110,7 +110,7 @@ def _envelope(item: Mapping[Any, Any]) -> ServiceBusMessage:
         except (TypeError, ValueError) as exc:
             raise ServiceBusOutputValueError(
                 f"the Service Bus message property '{key}' = {value!r} is invalid ({exc}). Fix: see "
-                "docs/servicebus-output.md for each property's form"
+                "docs/servicebus.md (Service Bus output binding) for each property's form"
             ) from None
     return message
 
