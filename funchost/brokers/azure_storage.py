@@ -19,7 +19,7 @@ classification of storage errors used by the trigger's reader, processor and lea
 
 from __future__ import annotations
 
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
 from azure.storage.blob import BlobServiceClient as SyncBlobServiceClient
@@ -37,28 +37,25 @@ def invalid_connection_string(where: str, setting_name: str, exc: ValueError) ->
     )
 
 
+# One retry after 1 s and a 10 s connect timeout: the triggers' polling loops and the outputs' callers back off and
+# retry themselves, so the SDK's default of 3 retries with exponential back-off would only stack delays.
+SHORT_RETRY: dict[str, Any] = {
+    "retry_total": 1,
+    "initial_backoff": 1,
+    "increment_base": 1,
+    "random_jitter_range": 0,
+    "connection_timeout": 10,
+}
+
+
 def queue_service_client(conn: str) -> QueueServiceClient:
     """Raises ValueError for a connection string the SDK cannot parse (callers name the app setting)."""
-    return QueueServiceClient.from_connection_string(
-        conn,
-        retry_total=1,
-        initial_backoff=1,
-        increment_base=1,
-        random_jitter_range=0,
-        connection_timeout=10,
-    )
+    return QueueServiceClient.from_connection_string(conn, **SHORT_RETRY)
 
 
 def blob_service_client(conn: str) -> BlobServiceClient:
     """The blob bindings' client (short SDK retry as for queues); ValueError for an unparsable string."""
-    return BlobServiceClient.from_connection_string(
-        conn,
-        retry_total=1,
-        initial_backoff=1,
-        increment_base=1,
-        random_jitter_range=0,
-        connection_timeout=10,
-    )
+    return BlobServiceClient.from_connection_string(conn, **SHORT_RETRY)
 
 
 def sync_blob_service_client(conn: str) -> SyncBlobServiceClient:
