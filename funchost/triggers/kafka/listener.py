@@ -9,7 +9,8 @@ per partition), the function's `@app.retry` policy first and then the redelivery
 Offsets are committed by `commit.py`; the consumer's options come from `config.py`.
 
 Rebalance: before partitions are revoked their in-flight work finishes, is settled and committed
-(`on_partitions_revoked`); buffered records are dropped and refetched by the next owner. A broker that cannot be
+(`on_partitions_revoked`); buffered records are dropped and refetched by the next owner. A position past the
+log's end on a broker that does not answer OFFSET_OUT_OF_RANGE is reset by `log_end.py`. A broker that cannot be
 reached at start (or later) is reported naming the brokerList setting and servers and retried in the
 background by `funchost.triggers.supervisor` (this listener plugs in connect/consume/disconnect), state
 "starting"/"reconnecting" (so /readyz is 503). Stop: stop fetching, let in-flight work finish
@@ -37,6 +38,7 @@ from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.kafka.commit import OffsetCommitter
 from funchost.triggers.kafka.config import KafkaTriggerConfig
+from funchost.triggers.kafka.log_end import positions_past_end, reset_to_policy
 from funchost.triggers.kafka.partition import PartitionWorker, Records
 from funchost.triggers.supervisor import Problem, SupervisedListener, Supervisor
 
@@ -128,7 +130,29 @@ class KafkaListener(SupervisedListener):
                 worker = self._workers.get(tp)
                 if worker is not None and records and worker.feed(records):
                     self._call(consumer.pause, tp)
+            if not fetched:
+                await self._reset_positions_past_end(consumer)
         return ""
+
+    async def _reset_positions_past_end(self, consumer: AIOKafkaConsumer) -> None:
+        idle = [tp for tp in self._workers if tp not in consumer.paused()]
+        for tp, (position, high_water) in (await positions_past_end(consumer, idle)).items():
+            policy = self._options.auto_offset_reset
+            logger.warning(
+                "Kafka trigger '%s': the position %d of %s/%d is past the end of its log (%d), as after a broker "
+                "restarted empty or a topic created again; resetting to the %s offset (host.json "
+                "extensions.kafka.autoOffsetReset)",
+                self._function,
+                position,
+                tp.topic,
+                tp.partition,
+                high_water,
+                policy,
+            )
+            await reset_to_policy(consumer, tp, policy)
+            worker = self._workers.get(tp)
+            if worker is not None:
+                worker.forget_position()
 
     def explain(self, exc: Exception) -> Problem:
         # broker errors are retried; anything else is logged with its traceback

@@ -94,6 +94,10 @@ class PartitionWorker:
             self._wake.set()
         return len(self._buffer) >= self._high_water
 
+    def forget_position(self) -> None:
+        """The consumer was moved to another point of the log (a reset): accept its records from wherever they start."""
+        self._next = None
+
     def close(self) -> None:
         """Take no new batch; the one being processed finishes and is settled. Buffered records are left for
         the next owner of the partition (they are not committed)."""

@@ -555,21 +555,15 @@ def test_kill_9_mid_stream_then_restart_processes_every_event(kafka: str, tmp_pa
 
 
 @needs_kafka
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="found by this test: after the restart the trigger rejoins and is assigned the partition, then commits its "
-    "pre-restart position (61 in one run) to the restarted broker, whose new log ends at 5, and never processes the "
-    "events produced afterwards (a plain aiokafka consumer resets to earliest and reads them)",
-)
 def test_a_broker_restart_mid_stream_is_survived_and_the_events_after_it_are_all_processed(
     tmp_path: Path, unique_name: str
 ) -> None:
     """A private tansu on a free port (the shared broker is never touched) is restarted under a running host.
     tansu 0.6 keeps its log in memory here (its persistent engines are Postgres and S3, neither set up on this
     machine), so the restarted broker is empty: topics, records and committed offsets die with it. What the host
-    must show: it keeps running, reconnects on its own, and although its position is past the new log's end it
-    resets to the earliest offset (auto.offset.reset earliest) and processes every event produced after the restart."""
+    must show: it keeps running, reconnects on its own, and although its position is past the new log's end (tansu
+    answers that with empty fetches, not OFFSET_OUT_OF_RANGE) it resets to the earliest offset (autoOffsetReset
+    Earliest, funchost/triggers/kafka/log_end.py) and processes every event produced after the restart."""
     records = tmp_path / "records"
     records.mkdir()
     (records / "release").touch()
@@ -593,6 +587,46 @@ def test_a_broker_restart_mid_stream_is_survived_and_the_events_after_it_are_all
             host.wait_ready(60)
             assert host.proc.poll() is None
             assert host.terminate() == 0
+
+
+async def _commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        await consumer.commit({tp: offset})
+    finally:
+        await consumer.stop()
+
+
+@needs_kafka
+@pytest.mark.parametrize("policy", ["Earliest", "Latest"])
+def test_a_committed_offset_past_the_end_of_the_log_is_reset_by_auto_offset_reset(
+    kafka: str, tmp_path: Path, unique_name: str, policy: str
+) -> None:
+    """The group's committed offset (61) is past the log's end (5 records), as after a topic is deleted and
+    created again. Kafka answers such a fetch with OFFSET_OUT_OF_RANGE; tansu (the shared broker here) answers
+    with an empty batch, and a plain aiokafka consumer waits there forever. The host applies autoOffsetReset:
+    Earliest processes the 5 records; Latest skips them and processes what is produced next."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "release").touch()
+    run(_create_topics(kafka, {unique_name: 1}))
+    old = [f"o{i}" for i in range(5)]
+    run(_produce(kafka, unique_name, old))
+    run(_commit(kafka, unique_name, unique_name, 61))
+    env = {"Topic": unique_name, "Group": unique_name, "KafkaBrokerList": kafka, "RECORD_DIR": str(records)}
+    write_app(tmp_path / "app", SLOW_APP, host_json=host_json(autoOffsetReset=policy), settings={})
+    with HostProcess(tmp_path / "app", env=env) as host:
+        host.wait_ready(60)
+        wait_until(lambda: "is past the end of its log (5)" in host.output(), "the reset", host=host)
+        run(_produce(kafka, unique_name, ["new"]))
+        wait_until(lambda: "new" in {r["id"] for r in lines(records / "slow.jsonl")}, "the new event", host=host)
+        assert host.terminate() == 0
+    seen = [r["id"] for r in lines(records / "slow.jsonl")]
+    assert seen == ([*old, "new"] if policy == "Earliest" else ["new"])
+    assert committed(kafka, unique_name, unique_name) == {0: 6}
 
 
 @needs_kafka
