@@ -1,8 +1,8 @@
 """samples/servicebus-orders through `funchost start` against the Service Bus stand-in (tests/support/
 servicebus_standin — a protocol-level stand-in reached by the real azure-servicebus SDK over AMQP, not Service Bus;
 or the real namespace named by FUNCHOST_TEST_SERVICEBUS_CONNECTION_STRING). Orders posted over HTTP are sent by the
-`serviceBus` output binding to the queue (a JSON list as one message per order); with the Service Bus trigger
-hosted, ProcessOrder prices them and publishes them to the topic, and an order it cannot price is dead-lettered."""
+`serviceBus` output binding to the queue (a JSON list as one message per order); ProcessOrder prices them and
+publishes them to the topic, and an order it cannot price is dead-lettered."""
 
 from __future__ import annotations
 
@@ -11,28 +11,35 @@ import json
 from typing import Any
 
 import httpx
-import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusReceivedMessage, ServiceBusSubQueue
 
-from funchost.metadata.not_hosted import is_hosted
-from funchost.triggers.base import LISTENERS
 from tests.support.hostproc import SAMPLES, HostProcess
 from tests.support.servicebus_standin.target import ServiceBusUnderTest
 
-TRIGGER_HOSTED = "serviceBusTrigger" in LISTENERS and is_hosted("serviceBusTrigger")
 ORDERS = [
     {"id": f"A{n}", "lines": [{"item": "apple", "quantity": n}, {"item": "melon", "quantity": 1}]} for n in range(1, 4)
 ]
 
 
-def take(connection_string: str, count: int, *, queue: str = "", topic: str = "", subscription: str = "",
-         dead_letter: bool = False, within: float = 60) -> list[ServiceBusReceivedMessage]:
+def take(
+    connection_string: str,
+    count: int,
+    *,
+    queue: str = "",
+    topic: str = "",
+    subscription: str = "",
+    dead_letter: bool = False,
+    within: float = 60,
+) -> list[ServiceBusReceivedMessage]:
     """Receive and complete `count` messages (waiting up to `within` seconds in all); fewer if they do not come."""
     got: list[ServiceBusReceivedMessage] = []
     options: dict[str, Any] = {"sub_queue": ServiceBusSubQueue.DEAD_LETTER} if dead_letter else {}
     with ServiceBusClient.from_connection_string(connection_string) as client:
-        receiver = (client.get_subscription_receiver(topic, subscription, **options) if topic
-                    else client.get_queue_receiver(queue, **options))
+        receiver = (
+            client.get_subscription_receiver(topic, subscription, **options)
+            if topic
+            else client.get_queue_receiver(queue, **options)
+        )
         with receiver:
             for _ in range(int(within / 5)):
                 if len(got) >= count:
@@ -56,28 +63,6 @@ def sample_env(servicebus: ServiceBusUnderTest, queue: str, topic: str) -> dict[
     return {"ServiceBusConnection": servicebus.connection_string, "OrdersQueue": queue, "OrderEventsTopic": topic}
 
 
-@pytest.mark.skipif(TRIGGER_HOSTED, reason="the serviceBusTrigger listener is hosted, so ProcessOrder consumes the "
-                    "orders queue; test_orders_flow_through_the_trigger_to_the_topic covers the HTTP half")
-async def test_http_orders_are_sent_to_the_queue(servicebus: ServiceBusUnderTest) -> None:
-    queue = servicebus.queue()
-    topic, _ = servicebus.topic({"billing": {}})
-    with HostProcess(SAMPLES / "servicebus-orders", env=sample_env(servicebus, queue, topic)) as host:
-        await asyncio.to_thread(host.wait_ready)
-        one = await asyncio.to_thread(post, host, json.dumps(ORDERS[0]))
-        assert one.status_code == 202 and one.json() == {"queued": ["A1"]}
-        batch = await asyncio.to_thread(post, host, json.dumps(ORDERS[1:]))
-        assert batch.status_code == 202 and batch.json() == {"queued": ["A2", "A3"]}
-        assert (await asyncio.to_thread(post, host, "not json")).status_code == 400
-        assert (await asyncio.to_thread(post, host, json.dumps([{"no": "id"}]))).status_code == 400
-        got = await asyncio.to_thread(take, servicebus.connection_string, 4, queue=queue, within=15)
-        assert await asyncio.to_thread(host.terminate) == 0
-        log = host.output()
-    assert [body(m) for m in got] == ORDERS  # the list became one message per order, in order; nothing else
-    assert "ProcessOrder" in log and "serviceBusTrigger" in log  # in error until the trigger is hosted
-
-
-@pytest.mark.skipif(not TRIGGER_HOSTED, reason="needs the serviceBusTrigger listener (funchost/triggers/servicebus), "
-                    "which is absent from funchost.triggers.base.LISTENERS")
 async def test_orders_flow_through_the_trigger_to_the_topic(servicebus: ServiceBusUnderTest) -> None:
     queue = servicebus.queue(max_delivery_count=2)
     topic, (billing, shipping) = servicebus.topic({"billing": {}, "shipping": {}})
@@ -85,6 +70,8 @@ async def test_orders_flow_through_the_trigger_to_the_topic(servicebus: ServiceB
         await asyncio.to_thread(host.wait_ready)
         accepted = await asyncio.to_thread(post, host, json.dumps(ORDERS))
         assert accepted.status_code == 202 and accepted.json() == {"queued": ["A1", "A2", "A3"]}
+        assert (await asyncio.to_thread(post, host, "not json")).status_code == 400
+        assert (await asyncio.to_thread(post, host, json.dumps([{"no": "id"}]))).status_code == 400
         bad = {"id": "BAD", "lines": [{"item": "rock", "quantity": 1}]}
         assert (await asyncio.to_thread(post, host, json.dumps(bad))).status_code == 202
         events = {
