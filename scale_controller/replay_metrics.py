@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-FLAP_WINDOW = 60.0  # seconds: a change of direction sooner than this after the previous change is a flap
+FLAP_WINDOW = 60.0  # seconds: a change of direction sooner than this after the previous one is a flap
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Outcome:
     replica_seconds: float
     idle_seconds: float  # replica-seconds not spent on messages (starting, or started with nothing to take)
     direction_changes: int  # up → down or down → up
-    flaps: int  # direction changes within FLAP_WINDOW of the previous change
+    flaps: int  # direction changes within FLAP_WINDOW of the previous direction change
     peak: int
     unfinished: float  # messages left when the run was cut off (0 when it drained)
     ended: float
@@ -42,17 +42,19 @@ def percentile(pairs: Sequence[tuple[float, float]], q: float) -> float:
 
 
 def direction_changes(changes: Sequence[tuple[float, int]], start: int = 0) -> tuple[int, int]:
-    """(changes of direction, flaps) in a sequence of (time, new count) starting from `start` replicas."""
+    """(changes of direction, flaps) in a sequence of (time, new count) starting from `start` replicas. A flap is a
+    turn sooner than FLAP_WINDOW after the previous turn: up-down-up (or down-up-down) within a minute."""
     turns = flaps = 0
-    previous, direction, last_at = start, 0, -math.inf
+    previous, direction, last_turn = start, 0, -math.inf
     for at, count in changes:
         if count == previous:
             continue
         sign = 1 if count > previous else -1
         if direction and sign != direction:
             turns += 1
-            flaps += at - last_at < FLAP_WINDOW
-        direction, previous, last_at = sign, count, at
+            flaps += at - last_turn < FLAP_WINDOW
+            last_turn = at
+        direction, previous = sign, count
     return turns, flaps
 
 

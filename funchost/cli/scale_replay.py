@@ -18,8 +18,8 @@ from funchost.cli.scale_policy import add_policy_options, policy_from_args
 from funchost.errors import ConfigurationError
 
 # Measured by bench/scale.py --parts traces (docs/benchmarks.md "Scaling quality on load traces").
-WORKER_START = 0.5
-WORKER_RATE = 6.8
+WORKER_START = 1.15
+WORKER_RATE = 6.65
 
 
 def add_replay(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
