@@ -28,6 +28,8 @@ Parts (results and analysis: docs/benchmarks.md, "Scale controller"):
    max, tick wall time and CPU seconds per tick.
 4. **Plot** — replicas and backlog over time during the drain, from `.funchost/scale-status.json` sampled every
    250 ms, to docs/scaling-timeline.png (matplotlib, Agg).
+5. **Scaling quality on load traces** (`--parts traces`, not in the default run) — bench/scale_bench/traces.py: the
+   controller's rule replayed over simulated workers measured on a real worker, against KEDA + HPA and an oracle.
 
 Everything runs against private Azurite queue services on free 127.0.0.1 ports (started and stopped here, a fresh one
 per phase), in temporary copies of the app. Every wait is bounded; the default run takes about 7 minutes.
@@ -57,6 +59,7 @@ from bench.scale_bench.plot import plot_timeline
 from bench.scale_bench.queue_app import Azurite
 from bench.scale_bench.report import report_activation, report_drain, report_overhead, verdict
 from bench.scale_bench.settings import PLOT, TARGET_ACTIVATION_P50, TARGET_DRAIN_RATIO, TARGET_LAG
+from bench.scale_bench.traces import SAMPLE_CSV, run_traces
 
 
 async def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -68,6 +71,9 @@ async def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         say(f"\n[3] controller overhead: {args.functions} synthetic functions for {args.overhead_seconds:g} s ...")
         data = measure_overhead(args.functions, args.overhead_seconds, args.overhead_interval, args.overhead_cpu)
         results["overhead"] = report_overhead(data)
+    if "traces" in args.parts:
+        say(f"\n[5] scaling quality on load traces ({args.trace_phases} poll phases each) ...")
+        results["traces"] = await run_traces(workdir, Path(args.trace_csv), args.trace_phases, bool(args.plot), when)
     if not {"activation", "drain"} & set(args.parts):
         return results
     if "activation" in args.parts:
@@ -113,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--parts",
         default="overhead,activation,drain",
         type=lambda s: s.split(","),
-        help="comma-separated: overhead, activation, drain (default all)",
+        help="comma-separated: overhead, activation, drain, traces (default: all but traces)",
     )
     parser.add_argument("--trials", type=int, default=20, help="activation trials (default 20, + 1 warm-up)")
     parser.add_argument("--worker-starts", type=int, default=10, help="separate worker starts (default 10)")
@@ -131,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--overhead-interval", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--overhead-cpu", type=int, default=1, help="the core for the overhead run (default 1)")
     parser.add_argument("--plot", default=str(PLOT), help=f"timeline PNG (default {PLOT.relative_to(ROOT)}; '' = none)")
+    parser.add_argument("--trace-csv", default=str(SAMPLE_CSV), help="part 5's CSV trace (t_seconds,arrivals)")
+    parser.add_argument("--trace-phases", type=int, default=5, help="part 5: poll phases averaged (default 5)")
     parser.add_argument("--json", help="also write all results (with raw samples) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, records) and print it")
     parser.add_argument("--overhead-child", action="store_true", help=argparse.SUPPRESS)
@@ -142,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         return 0
-    unknown = set(args.parts) - {"overhead", "activation", "drain"}
+    unknown = set(args.parts) - {"overhead", "activation", "drain", "traces"}
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     workdir = Path(tempfile.mkdtemp(prefix="funchost-bench-scale-"))

@@ -8,6 +8,8 @@ running (no document, or a stale one).
 `run --target kubernetes --deployment NAME` runs the controller (`ScaleLoop`) against a Deployment's scale
 subresource (`KubernetesTarget`): in a pod with its service account (what `funchost kubernetes deploy --scaler
 builtin` deploys), elsewhere with the kubeconfig. SIGTERM / Ctrl+C stop it after the current tick.
+
+`replay TRACE.csv` replays a load trace through the rule, offline (`funchost.cli.scale_replay`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from funchost.cli.scale_policy import add_policy_options, policy_from_args
+from funchost.cli.scale_replay import add_replay
 from funchost.errors import ConfigurationError, StartupError
 from funchost.logcontext import configure_logging
 from funchost.metadata.app_loader import resolve_script_root
@@ -53,6 +56,7 @@ def add_parser(
     show.add_argument("--json", action="store_true", help="print the status document as JSON")
     show.set_defaults(handler=run_status)
     _add_run(actions)
+    add_replay(actions)
     return actions
 
 
