@@ -202,6 +202,9 @@ def _summary(options: DeployOptions, objects: tuple[dict[str, Any], ...]) -> str
         lines.append(
             f"  kubectl get httpscaledobject {options.name}-http {ns}     # the HTTP add-on's route and replicas"
         )
+    if ("Deployment", f"{options.name}-http-scaler") in names:
+        lines.append(f"  kubectl exec deploy/{options.name}-http-scaler {ns} -- funchost scale status --status-file "
+                     "/tmp/funchost/scale-status.json")  # fmt: skip
     if ("Service", f"{options.name}-http") in names:
         where = "route" if ("Route", f"{options.name}-http") in names else "service"
         lines.append(f"  kubectl get {where} {options.name}-http {ns}     # the HTTP address")

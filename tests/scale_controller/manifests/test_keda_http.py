@@ -110,9 +110,16 @@ def test_a_mixed_app_has_one_scaler_per_deployment(tmp_path: Path) -> None:
     assert kinds.index("Service") < kinds.index("HTTPScaledObject")  # the route exists before KEDA asks for it
 
 
-def test_builtin_makes_no_http_scaled_object(tmp_path: Path) -> None:
+def test_builtin_scales_http_with_its_own_controller_from_one_replica(tmp_path: Path) -> None:
     found = objects(app(tmp_path / "app"), scaler="builtin")
-    assert of_kind(found, "HTTPScaledObject") == []
+    assert of_kind(found, "HTTPScaledObject") == [] and of_kind(found, "ScaledObject") == []
+    deployments = {o["metadata"]["name"]: o for o in of_kind(found, "Deployment")}
+    assert set(deployments) == {"shop-http", "shop-http-scaler"}
+    assert "replicas" not in deployments["shop-http"]["spec"]  # the controller owns the count
+    args = deployments["shop-http-scaler"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--deployment") + 1] == "shop-http" and args[args.index("--min-replicas") + 1] == "1"
+    (role,) = of_kind(found, "Role")
+    assert role["rules"][1] == {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}
 
 
 def test_the_crd_schema_refuses_what_the_add_on_would_refuse(tmp_path: Path) -> None:

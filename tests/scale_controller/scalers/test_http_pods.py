@@ -79,6 +79,15 @@ def pod(name: str, port: int, *, ready: bool = True, labels: dict[str, str] = LA
     }
 
 
+def deployment(replicas: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": DEPLOYMENT, "namespace": NS, "resourceVersion": "1"},
+        "spec": {"replicas": replicas},
+    }
+
+
 @pytest.fixture
 async def api(kmock: KubernetesEmulator) -> AsyncIterator[kube.ApiClient]:
     client = kube.api_client(host=str(kmock.url).rstrip("/"))
@@ -118,12 +127,7 @@ async def test_requests_in_flight_on_real_workers_scale_the_deployment(
     kmock.objects[PODS, NS, "shop-http-new"] = pod("shop-http-new", free_port(), ready=False)  # not asked
     other = {"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop"}
     kmock.objects[PODS, NS, "shop-events"] = pod("shop-events", free_port(), labels=other)  # another Deployment
-    kmock.objects[DEPLOYMENTS, NS, DEPLOYMENT] = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": DEPLOYMENT, "namespace": NS, "resourceVersion": "1"},
-        "spec": {"replicas": 1},
-    }
+    kmock.objects[DEPLOYMENTS, NS, DEPLOYMENT] = deployment(replicas=1)
     serve_scale_subresource(kmock)
     source = http_pods_source(api, PodsQuery(NS, SELECTOR), 2, master_key=MASTER_KEY)
     target = KubernetesTarget(NS, DEPLOYMENT, api)
