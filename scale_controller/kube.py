@@ -1,7 +1,8 @@
 """The only module that imports the official `kubernetes` client (import-linter keeps it so).
 
-Owns building an API client (kubeconfig, in-cluster, or an explicit URL) and the two calls on a Deployment's
-`/scale` subresource, with the client's exceptions turned into `KubeError` (status, reason, the API's message).
+Owns building an API client (kubeconfig, in-cluster, or an explicit URL), the two calls on a Deployment's
+`/scale` subresource and listing a Deployment's pods (address, port, readiness: what the HTTP pods scaler
+polls), with the client's exceptions turned into `KubeError` (status, reason, the API's message).
 The client is synchronous: callers run these functions in a thread.
 """
 
@@ -36,6 +37,14 @@ class DeploymentScale:
     replicas: int  # spec.replicas: what the Deployment is asked to run
     ready: int  # status.replicas: pods that exist now
     resource_version: str | None
+
+
+@dataclass(frozen=True)
+class PodEndpoint:
+    name: str
+    ip: str | None  # status.podIP (None until scheduled)
+    port: int | None  # the containerPort named as asked (None: no such port)
+    ready: bool  # condition Ready is True and the pod is not being deleted
 
 
 def api_client(*, host: str | None = None, kubeconfig: str | None = None, context: str | None = None) -> ApiClient:
@@ -90,6 +99,30 @@ def patch_deployment_scale(
     except urllib3.exceptions.HTTPError as exc:
         raise KubeError(0, "Unreachable", f"cannot reach the Kubernetes API at {api_host(api)}: {exc}") from exc
     return _scale(scale)
+
+
+def list_pod_endpoints(api: ApiClient, namespace: str, selector: str, port_name: str) -> list[PodEndpoint]:
+    """GET /api/v1/namespaces/{namespace}/pods?labelSelector={selector}, each with its port named `port_name`."""
+    try:
+        pods = k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=selector)
+    except ApiException as exc:
+        raise _error(exc) from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise KubeError(0, "Unreachable", f"cannot reach the Kubernetes API at {api_host(api)}: {exc}") from exc
+    return [_endpoint(pod, port_name) for pod in pods.items or []]
+
+
+def _endpoint(pod: k8s.V1Pod, port_name: str) -> PodEndpoint:
+    meta, spec, status = pod.metadata, pod.spec, pod.status
+    ports = [p for c in (spec.containers if spec else None) or [] for p in c.ports or [] if p.name == port_name]
+    conditions = (status.conditions if status else None) or []
+    ready = any(c.type == "Ready" and c.status == "True" for c in conditions)
+    return PodEndpoint(
+        name=str(meta.name if meta else ""),
+        ip=status.pod_ip if status else None,
+        port=int(ports[0].container_port) if ports else None,
+        ready=ready and not (meta and meta.deletion_timestamp),
+    )
 
 
 def _scale(scale: k8s.V1Scale) -> DeploymentScale:

@@ -3,9 +3,9 @@ import `kubernetes`).
 
 Apply is server-side apply (PATCH `application/apply-patch+yaml`, field manager `funchost`, force): it creates
 what is missing, updates what changed, removes fields funchost set before and no longer sets, and re-applying
-the same objects changes nothing. Core objects go through the typed APIs, KEDA's and OpenShift's custom
-resources through `CustomObjectsApi`. A Secret annotated `funchost.io/preserve-data: "true"` keeps the live
-values of keys it already has (the generated function keys survive a redeploy). Delete lists every kind a
+the same objects changes nothing. Core objects go through the typed APIs, KEDA's (and its HTTP add-on's) and
+OpenShift's custom resources through `CustomObjectsApi`. A Secret annotated `funchost.io/preserve-data: "true"`
+keeps the live values of keys it already has (the generated function keys survive a redeploy). Delete lists every kind a
 deploy creates by label selector and deletes what it finds. API errors become `DeployError`s that name the
 object, the verb, what the API server said and the fix.
 """
@@ -61,12 +61,15 @@ KINDS: tuple[Kind, ...] = (
     Kind("apps/v1", "Deployment", "deployments", (k8s.AppsV1Api, "deployment")),
     Kind("v1", "Service", "services", (k8s.CoreV1Api, "service")),
     Kind("route.openshift.io/v1", "Route", "routes", None),
+    Kind("http.keda.sh/v1alpha1", "HTTPScaledObject", "httpscaledobjects", None),
     Kind("keda.sh/v1alpha1", "ScaledObject", "scaledobjects", None),
 )
 _BY_KIND = {(k.api_version, k.kind): k for k in KINDS}
 MISSING_API = {
     "keda.sh": "KEDA is not installed in the cluster. Fix: install KEDA (helm install keda kedacore/keda "
     "--namespace keda --create-namespace), or deploy with --scaler builtin",
+    "http.keda.sh": "KEDA's HTTP add-on is not installed in the cluster. Fix: install it (helm install http-add-on "
+    "kedacore/keda-add-ons-http --namespace keda), or deploy with --scaler builtin",
     "route.openshift.io": "this is not an OpenShift cluster. Fix: deploy with --platform kubernetes",
 }
 

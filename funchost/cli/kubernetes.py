@@ -46,6 +46,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     deploy.add_argument(
         "--service-type", default="ClusterIP", help="ClusterIP (default: in-cluster only), NodePort or LoadBalancer"
     )
+    deploy.add_argument(
+        "--http-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="with --scaler keda: a Host the HTTP add-on's interceptor routes to the app (repeatable; default "
+        "NAME.NAMESPACE)",
+    )
     _resource_options(deploy)
     deploy.add_argument("--secret-name", help="use this existing Secret for the app settings instead of generating one")
     deploy.add_argument("--keys-secret-name", help="the function keys Secret (default func-keys-kube-secret-NAME)")
@@ -114,6 +122,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         secret_name=args.secret_name,
         keys_secret_name=args.keys_secret_name,
         pull_secret=args.pull_secret,
+        http_hosts=tuple(host.strip() for host in args.http_host),
     )  # validated first: a typo in an option fails before the app is indexed
     source = Path(args.metadata) if args.metadata else root
     app = load_app_metadata(source, environ=dict(os.environ), strict=True if args.strict else None)
@@ -188,6 +197,13 @@ def _summary(options: DeployOptions, objects: tuple[dict[str, Any], ...]) -> str
         lines.append(f"  kubectl get scaledobject {options.name} {ns}     # READY / ACTIVE, as KEDA sees the triggers")
     if ("Deployment", f"{options.name}-scaler") in names:
         lines.append(f"  kubectl exec deploy/{options.name}-scaler {ns} -- funchost scale status --status-file "
+                     "/tmp/funchost/scale-status.json")  # fmt: skip
+    if ("HTTPScaledObject", f"{options.name}-http") in names:
+        lines.append(
+            f"  kubectl get httpscaledobject {options.name}-http {ns}     # the HTTP add-on's route and replicas"
+        )
+    if ("Deployment", f"{options.name}-http-scaler") in names:
+        lines.append(f"  kubectl exec deploy/{options.name}-http-scaler {ns} -- funchost scale status --status-file "
                      "/tmp/funchost/scale-status.json")  # fmt: skip
     if ("Service", f"{options.name}-http") in names:
         where = "route" if ("Route", f"{options.name}-http") in names else "service"

@@ -7,7 +7,9 @@ running (no document, or a stale one).
 
 `run --target kubernetes --deployment NAME` runs the controller (`ScaleLoop`) against a Deployment's scale
 subresource (`KubernetesTarget`): in a pod with its service account (what `funchost kubernetes deploy --scaler
-builtin` deploys), elsewhere with the kubeconfig. SIGTERM / Ctrl+C stop it after the current tick.
+builtin` deploys), elsewhere with the kubeconfig. SIGTERM / Ctrl+C stop it after the current tick. With
+`--http-pods SELECTOR` it scales an HTTP Deployment on its pods' requests in flight
+(`scale_controller.scalers.http_pods`) instead, never below 1 replica.
 
 `replay TRACE.csv` replays a load trace through the rule, offline (`funchost.cli.scale_replay`).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -33,7 +36,10 @@ from funchost.metadata.app_loader import resolve_script_root
 from scale_controller import status
 
 if TYPE_CHECKING:
+    from scale_controller.app_metadata import AppMetadata
     from scale_controller.loop import ScaleLoop
+    from scale_controller.policy import Policy
+    from scale_controller.scalers.base import TriggerSource
     from scale_controller.targets.kubernetes import KubernetesTarget
 
 START_HINT = (
@@ -68,6 +74,12 @@ def _add_run(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run.add_argument("--script-root", help="the app folder to index (default: AzureWebJobsScriptRoot or .)")
     run.add_argument("--metadata", help="the app's 'funchost functions list --json' document instead of indexing")
     run.add_argument("--strict", action="store_true", help="fail if any function is in error (default: skip it)")
+    run.add_argument(
+        "--http-pods",
+        metavar="SELECTOR",
+        help="scale the Deployment on the HTTP requests in flight on the pods SELECTOR selects (their /metrics, "
+        "with FUNCHOST_MASTER_KEY) instead of on the event triggers; at least 1 replica",
+    )
     add_policy_options(run, min_replicas=0, max_replicas=100, polling_interval=30.0)
     run.add_argument("--status-file", help="where to write the status (default: <script root>/.funchost/...)")
     run.add_argument("--kubeconfig", help="kubeconfig file (default: in-cluster service account, else KUBECONFIG)")
@@ -86,22 +98,47 @@ def run_controller(args: argparse.Namespace) -> int:
     root = resolve_script_root(args.script_root)
     source = Path(args.metadata) if args.metadata else root
     app = load_app_metadata(source, environ=os.environ, strict=True if args.strict else None)
-    if not app.event_functions:
+    if args.http_pods:
+        policy = _http_policy(app, policy)
+    elif not app.event_functions:
         raise ConfigurationError(
             f"{app.origin}: no event-triggered functions to scale (HTTP and timer functions have no backlog). "
-            "Fix: point --metadata / --script-root at the app with queue, RabbitMQ, Kafka or Service Bus functions"
+            "Fix: point --metadata / --script-root at the app with queue, RabbitMQ, Kafka or Service Bus functions, "
+            "or pass --http-pods SELECTOR to scale an HTTP Deployment"
         )
     configure_logging(logging.INFO)  # the same secret-masking handler as the host
     target = _kubernetes_target(args)
     status_path = Path(args.status_file) if args.status_file else status.default_path(root)
-    loop = build_loop(app, target, policy, interval=args.polling_interval, status_path=status_path)
+    sources = _http_sources(app, target, args.http_pods) if args.http_pods else None
+    loop = build_loop(app, target, policy, interval=args.polling_interval, status_path=status_path, sources=sources)
+    scaled_on = f"HTTP in flight on pods {args.http_pods}" if args.http_pods else None
     print(
-        f"Scaling {target.name} on {', '.join(f.name for f in app.event_functions)}: replicas "
+        f"Scaling {target.name} on {scaled_on or ', '.join(f.name for f in app.event_functions)}: replicas "
         f"{policy.min_replicas}..{policy.max_replicas}, poll every {args.polling_interval:g} s, cooldown "
         f"{args.cooldown_period:g} s; status in {status_path}",
         flush=True,
     )
     return asyncio.run(_serve(loop, target))
+
+
+def _http_policy(app: AppMetadata, policy: Policy) -> Policy:
+    """An HTTP Deployment scaled on its pods keeps 1 replica: nothing holds a request while there is none."""
+    if not any(f.is_http for f in app.functions):
+        raise ConfigurationError(
+            f"{app.origin}: --http-pods, but the app has no HTTP functions. Fix: point --metadata / --script-root "
+            "at the app with HTTP functions, or leave out --http-pods to scale on the event triggers"
+        )
+    return dataclasses.replace(policy, min_replicas=max(policy.min_replicas, 1))
+
+
+def _http_sources(app: AppMetadata, target: KubernetesTarget, selector: str) -> list[TriggerSource]:
+    from funchost.http.keys import MASTER_KEY_ENV
+    from scale_controller.http_target import http_scale_target
+    from scale_controller.scalers.http_pods import PodsQuery, http_pods_source
+
+    query = PodsQuery(target.namespace, selector)
+    key = os.environ.get(MASTER_KEY_ENV) or None
+    return [http_pods_source(target.api, query, http_scale_target(app), master_key=key)]
 
 
 def _kubernetes_target(args: argparse.Namespace) -> KubernetesTarget:

@@ -1,10 +1,12 @@
 """All objects for one app: functions split into an HTTP and an event Deployment as `func kubernetes deploy`
 splits them (reference/keda.md §3.2), plus what scales, exposes and configures them.
 
-Differences from Core Tools, on purpose: the HTTP Deployment honours --min-replicas (at least 1: nothing wakes
-HTTP from zero without KEDA's HTTP add-on); timer functions keep the event Deployment at 1 or more replicas (a
-timer has no backlog to wake it); connection strings reach KEDA through a TriggerAuthentication, never as
-literals; the built-in controller can replace KEDA (`scaler="builtin"`).
+Differences from Core Tools, on purpose: with `--scaler keda` the HTTP Deployment is scaled by KEDA's HTTP
+add-on (an HTTPScaledObject, `keda_http`), from zero; with `--scaler builtin` a second controller
+(`<name>-http-scaler`) scales it on its pods' requests in flight, from --min-replicas but at least 1 (nothing
+holds HTTP requests at zero without the add-on's interceptor); timer functions keep the event Deployment at 1
+or more replicas (a timer has no backlog to wake it); connection strings reach KEDA through a
+TriggerAuthentication, never as literals; the built-in controller can replace KEDA (`scaler="builtin"`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from scale_controller.app_metadata import AppMetadata
-from scale_controller.manifests import keda, network, rbac, workloads
+from scale_controller.http_target import http_scale_target, route_prefix
+from scale_controller.manifests import keda, keda_http, network, rbac, workloads
 from scale_controller.manifests.keda_triggers import KedaTrigger, keda_trigger
-from scale_controller.manifests.names import events_deployment, http_deployment
+from scale_controller.manifests.names import events_deployment, http_deployment, http_scaler_name, pod_selector
 from scale_controller.manifests.options import DeployOptions, ManifestError
 from scale_controller.manifests.scaler_settings import connection_settings, scaler_settings
 from scale_controller.manifests.secrets import app_secret, keys_secret, settings_values
@@ -70,16 +73,22 @@ def build_manifests(
         )
     if scaled and options.scaler == "builtin":
         objects += [rbac.service_account(options), rbac.role(options, event_name), rbac.role_binding(options)]
+    http_controller = http_scaler_name(options)
+    if http and options.scaler == "builtin":
+        objects += [
+            rbac.service_account(options, http_controller),
+            rbac.role(options, http_deployment(options), http_controller, list_pods=True),
+            rbac.role_binding(options, http_controller),
+        ]
     objects += keda.trigger_authentications(options, triggers)
     if http:
-        if options.min_replicas == 0:
+        if options.min_replicas == 0 and options.scaler != "keda":
             notes.append(
-                f"Deployment {http_deployment(options)} keeps 1 replica: HTTP requests cannot wake it from zero"
+                f"Deployment {http_deployment(options)} keeps 1 replica or more: without KEDA's HTTP add-on "
+                "nothing holds HTTP requests while it is at zero"
             )
-        objects.append(
-            workloads.function_deployment(
-                options, http_deployment(options), "http", http, replicas=max(options.min_replicas, 1)
-            )
+        objects.append(  # no spec.replicas: the HTTP add-on or the built-in controller owns the count
+            workloads.function_deployment(options, http_deployment(options), "http", http, replicas=None)
         )
     if others:
         replicas = None if scaled else max(options.min_replicas, 1)
@@ -87,6 +96,13 @@ def build_manifests(
     if scaled and options.scaler == "builtin":
         available = settings_values(values) if options.secret_name is None else app.environ
         objects.append(workloads.scaler_deployment(options, event_name, event_min, scaler_settings(app, available)))
+    if http and options.scaler == "builtin":
+        selector = pod_selector(options, http_deployment(options))
+        http_min = max(options.min_replicas, 1)
+        scaler = workloads.scaler_deployment(
+            options, http_deployment(options), http_min, (), name=http_controller, http_pods=selector
+        )
+        objects.append(scaler)
     if http:
         objects.append(network.service(options, http_deployment(options)))
         if options.platform == "openshift":
@@ -97,6 +113,10 @@ def build_manifests(
                 f"port-forward svc/{http_deployment(options)} 8080:80); pass --service-type LoadBalancer for an "
                 "external address"
             )
+    if http and options.scaler == "keda":  # after the Service: the add-on routes to it
+        target, prefix = http_scale_target(app), route_prefix(app)
+        objects.append(keda_http.http_scaled_object(options, http_deployment(options), target, prefix))
+        notes.append(keda_http.note(options, http_deployment(options)))
     if triggers:
         objects.append(keda.scaled_object(options, event_name, triggers, event_min))
     return Manifests(tuple(objects), tuple(notes))

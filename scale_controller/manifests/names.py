@@ -50,6 +50,15 @@ def scaler_name(options: DeployOptions) -> str:
     return f"{options.name}-scaler"
 
 
+def http_scaler_name(options: DeployOptions) -> str:
+    return f"{options.name}-http-scaler"
+
+
+def pod_selector(options: DeployOptions, deployment: str) -> str:
+    """The label selector of a Deployment's pods (its matchLabels), as the API's labelSelector parameter."""
+    return ",".join(f"{key}={value}" for key, value in match_labels(options, deployment).items())
+
+
 def dns_label(text: str) -> str:
     """`process_order` → `process-order`: a function or setting name as part of an object name."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"

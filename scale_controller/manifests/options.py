@@ -26,6 +26,7 @@ _QUANTITY = re.compile(r"(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
 DEFAULT_RESOURCES = {"cpu_request": "100m", "memory_request": "128Mi", "cpu_limit": None, "memory_limit": "512Mi"}
 _DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 class ManifestError(ConfigurationError):
@@ -51,6 +52,7 @@ class DeployOptions:
     secret_name: str | None = None  # an existing Secret with the app settings instead of one from local.settings
     keys_secret_name: str | None = None  # default func-keys-kube-secret-<name>, as Core Tools
     pull_secret: str | None = None  # imagePullSecrets
+    http_hosts: tuple[str, ...] = ()  # the HTTPScaledObject's hosts (--scaler keda); default <name>.<namespace>
 
     def __post_init__(self) -> None:
         if not _DNS_LABEL.fullmatch(self.name) or len(self.name) > MAX_NAME:
@@ -97,6 +99,10 @@ class DeployOptions:
         ):
             if value is not None and (not _SUBDOMAIN.fullmatch(value) or len(value) > 253):
                 _fail(option, value, "a Secret name: lower-case letters, digits, '-' and '.'")
+
+        for host in self.http_hosts:
+            if not _HOST.fullmatch(host) or len(host) > 253:
+                _fail("--http-host", host, "a host name such as orders.example.com (or *.example.com)")
 
     @property
     def resources(self) -> dict[str, dict[str, str]]:

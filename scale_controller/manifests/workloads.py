@@ -27,6 +27,8 @@ from scale_controller.manifests.pods import (
 from scale_controller.manifests.secrets import KEYS_MOUNT
 
 STATUS_FILE = "/tmp/funchost/scale-status.json"  # the controller's status document, in the /tmp emptyDir
+MASTER_KEY = "host.master"  # the keys Secret's master key (secrets.keys_secret)
+MASTER_KEY_ENV = "FUNCHOST_MASTER_KEY"  # funchost.http.keys.MASTER_KEY_ENV (the controller may not import it)
 SCALER_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
 
 
@@ -56,32 +58,47 @@ def function_deployment(
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(options, name, component), "spec": spec}
 
 
-def scaler_command(options: DeployOptions, target: str, min_replicas: int) -> list[str]:
-    """`funchost scale run` against the event Deployment, with the same policy a ScaledObject would carry."""
+def scaler_command(options: DeployOptions, target: str, min_replicas: int, http_pods: str | None = None) -> list[str]:
+    """`funchost scale run` against the event Deployment, with the same policy a ScaledObject would carry; with
+    `http_pods` (the HTTP Deployment's pod selector) against the HTTP Deployment, on its pods' requests in flight."""
+    http = ["--http-pods", http_pods] if http_pods else []
     return [
         "funchost", "scale", "run", "--target", "kubernetes",
         "--deployment", target, "--namespace", options.namespace,
         "--metadata", METADATA_PATH,
         "--min-replicas", str(min_replicas), "--max-replicas", str(options.max_replicas),
         "--polling-interval", str(options.polling_interval), "--cooldown-period", str(options.cooldown_period),
-        "--status-file", STATUS_FILE,
+        "--status-file", STATUS_FILE, *http,
     ]  # fmt: skip
 
 
 def scaler_deployment(
-    options: DeployOptions, target: str, min_replicas: int, settings: Sequence[str]
+    options: DeployOptions,
+    target: str,
+    min_replicas: int,
+    settings: Sequence[str],
+    *,
+    name: str | None = None,
+    http_pods: str | None = None,
 ) -> dict[str, Any]:
     """One controller pod (Recreate: never two controllers scaling the same Deployment during a rollout), with
-    the app `settings` it reads to reach the brokers and a service account allowed to scale `target` only."""
-    name = scaler_name(options)
+    the app `settings` it reads to reach the brokers and a service account allowed to scale `target` only.
+    With `http_pods` it scales the HTTP Deployment and reads the master key (for the pods' /metrics) instead."""
+    name = name or scaler_name(options)
     env = [
         {"name": setting, "valueFrom": {"secretKeyRef": {"name": options.settings_secret, "key": setting}}}
         for setting in settings
     ]
+    if http_pods:
+        env.append(
+            {"name": MASTER_KEY_ENV, "valueFrom": {"secretKeyRef": {"name": options.keys_secret, "key": MASTER_KEY}}}
+        )
     container: dict[str, Any] = {
         "name": "scaler",
         "image": options.image,
-        "args": scaler_command(options, target, min_replicas),  # args: the image's init (PID 1) stays the entrypoint
+        "args": scaler_command(
+            options, target, min_replicas, http_pods
+        ),  # args: the image's init (PID 1) stays the entrypoint
         "env": env,
         "livenessProbe": {  # `scale status` exits 1 when the status document is stale: the loop is stuck
             "exec": {"command": ["funchost", "scale", "status", "--status-file", STATUS_FILE]},

@@ -43,7 +43,16 @@ def test_dry_run_prints_valid_yaml_for_kubernetes_with_keda(capsys: pytest.Captu
     for obj in objects:
         validate(obj)
     kinds = [o["kind"] for o in objects]
-    assert kinds == ["Secret", "Secret", "TriggerAuthentication", "Deployment", "Deployment", "Service", "ScaledObject"]
+    assert kinds == [
+        "Secret",
+        "Secret",
+        "TriggerAuthentication",
+        "Deployment",
+        "Deployment",
+        "Service",
+        "HTTPScaledObject",
+        "ScaledObject",
+    ]
     assert "note: settings AzureWebJobsStorage point at this machine" in err
 
 
@@ -176,6 +185,25 @@ async def test_deploy_redeploy_and_delete_against_the_stand_in(
     assert "deleted ScaledObject/work (namespace jobs)" in capsys.readouterr().out
     assert await asyncio.to_thread(main, delete) == 0
     assert "nothing to delete" in capsys.readouterr().out
+
+
+@pytest.mark.kmock(cls=ApplyingEmulator)
+async def test_http_host_reaches_the_applied_http_scaled_object_and_delete_removes_it(
+    kmock: KubernetesEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_namespace(kmock, "web")
+    server = ["--namespace", "web", "--server", str(kmock.url).rstrip("/")]
+    script_root = str(ROOT / "samples" / "http-hello")
+    args = deploy("--name", "hello", "--script-root", script_root, "--http-host", "hello.example.com", *server)
+    assert await asyncio.to_thread(main, args) == 0
+    (httpso,) = [o for k, o in kmock.objects.items() if k[0].plural == "httpscaledobjects" and not o.deleted]
+    assert httpso["spec"]["hosts"] == ["hello.example.com"]
+    out, err = capsys.readouterr()
+    assert "applied HTTPScaledObject/hello-http (namespace web)" in out
+    assert "kubectl get httpscaledobject hello-http -n web" in out
+    assert "keda-add-ons-http-interceptor-proxy.keda:8080 with 'Host: hello.example.com'" in err
+    assert await asyncio.to_thread(main, ["kubernetes", "delete", "--name", "hello", *server]) == 0
+    assert "deleted HTTPScaledObject/hello-http (namespace web)" in capsys.readouterr().out
 
 
 def test_errored_functions_are_skipped_with_a_warning_and_strict_fails(

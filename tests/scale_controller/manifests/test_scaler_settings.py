@@ -14,7 +14,7 @@ from tests.services_support import ROOT
 
 
 def scaler_env(objects: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
-    (scaler,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-scaler")]
+    (scaler,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "orders-scaler"]
     env: list[dict[str, Any]] = scaler["spec"]["template"]["spec"]["containers"][0]["env"]
     return env
 

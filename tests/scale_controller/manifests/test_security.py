@@ -84,7 +84,7 @@ SCALER_SETTINGS = {  # the triggers' connection and %expression% settings; not o
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_the_scaler_gets_only_the_settings_its_triggers_read(sample: str) -> None:
     objects = golden(sample, "openshift-builtin")
-    scalers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-scaler")]
+    scalers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == f"{sample}-scaler"]
     assert len(scalers) == (1 if sample in SCALER_SETTINGS else 0)
     for scaler in scalers:
         (container,) = scaler["spec"]["template"]["spec"]["containers"]
@@ -94,6 +94,26 @@ def test_the_scaler_gets_only_the_settings_its_triggers_read(sample: str) -> Non
             for name in SCALER_SETTINGS[sample]
         ]
         assert container["env"] == expected
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_the_http_scaler_gets_only_the_master_key(sample: str) -> None:
+    """It reads the HTTP pods' /metrics, which behind the pod's own loopback needs the master key, and no setting."""
+    objects = golden(sample, "openshift-builtin")
+    scalers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == f"{sample}-http-scaler"]
+    has_http = any(o["kind"] == "Deployment" and o["metadata"]["name"] == f"{sample}-http" for o in objects)
+    assert len(scalers) == (1 if has_http else 0)
+    for scaler in scalers:
+        (container,) = scaler["spec"]["template"]["spec"]["containers"]
+        keys = f"func-keys-kube-secret-{sample}"
+        assert container["env"] == [
+            {"name": "FUNCHOST_MASTER_KEY", "valueFrom": {"secretKeyRef": {"name": keys, "key": "host.master"}}}
+        ]
+        assert container["args"][-2:] == [
+            "--http-pods",
+            f"app.kubernetes.io/name={sample}-http,app.kubernetes.io/instance={sample}",
+        ]
+        assert container["args"][container["args"].index("--min-replicas") + 1] == "1"
 
 
 @pytest.mark.parametrize(("sample", "variant"), CASES)
