@@ -27,6 +27,6 @@ KAFKA_HEADERS = [("content-type", TEXT.encode())]
 
 RAW_TARGET = 0.9
 FASTSTREAM_TARGET = 1.0
-# msg/s below which a run is cut by its timeout (Service Bus: the SDK's settlement waits bound it, ~30-80 msg/s)
+# msg/s below which a run is cut by its timeout (Service Bus: settlement waits bound it, ~30-80 msg/s at 16 in work)
 MIN_RATE = {"queue": 150.0, "rabbitmq": 800.0, "kafka": 800.0, "servicebus": 40.0}
 BROKERS = ("queue", "rabbitmq", "kafka", "servicebus")
