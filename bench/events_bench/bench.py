@@ -27,6 +27,7 @@ from bench.events_bench.pyspy import print_py_spy, start_py_spy
 from bench.events_bench.rabbitmq import rabbitmq_create, rabbitmq_delete, rabbitmq_preload, rabbitmq_remaining
 from bench.events_bench.report import describe
 from bench.events_bench.result import Result
+from bench.events_bench.servicebus import servicebus_preload, servicebus_remaining, start_standin
 from bench.events_bench.settings import APPS, MIN_RATE
 
 ENTRY = ROOT / "bench" / "events.py"  # workers and the feeder are this benchmark run with --worker / --feeder
@@ -56,6 +57,10 @@ VARIANTS: dict[str, list[Variant]] = {
         Variant("funchost-batch", "funchost (cardinality many, batches ≤ 64)", "kafka_noop_batch"),
         Variant("faststream-batch", "FastStream KafkaBroker (batch ≤ 64, commit per batch)"),
     ],
+    "servicebus": [
+        Variant("raw", "raw azure-servicebus aio receive loop"),
+        Variant("funchost", "funchost", "servicebus_noop"),
+    ],
 }
 
 
@@ -67,6 +72,7 @@ class Bench:
         self.cleanup: list[Callable[[], Awaitable[None]]] = []
         self.feeder: subprocess.Popen[bytes] | None = None
         self.azurite: subprocess.Popen[bytes] | None = None
+        self.standin: subprocess.Popen[bytes] | None = None  # Service Bus: a private stand-in per consumer run
 
     def run(self, coro: Awaitable[Any]) -> Any:
         return self.loop.run_until_complete(coro)
@@ -80,6 +86,8 @@ class Bench:
         """Messages per consumer run: --messages, for Kafka --kafka-messages (default 5 × --messages)."""
         if broker == "kafka":
             return int(self.args.kafka_messages or 5 * self.args.messages)
+        if broker == "servicebus":
+            return int(self.args.servicebus_messages)
         return int(self.args.messages)
 
     def pinned(self, argv: list[str]) -> list[str]:
@@ -93,6 +101,8 @@ class Bench:
         if broker == "queue":  # a fresh Azurite for every consumer run, see start_private_azurite
             self.stop_azurite()
             self.azurite = start_private_azurite(self.logdir)
+        if broker == "servicebus":  # a fresh stand-in with the queue for every consumer run
+            return self.prepare_servicebus(name)
         create, delete = {
             "queue": (queue_create, queue_delete),
             "rabbitmq": (rabbitmq_create, rabbitmq_delete),
@@ -112,6 +122,25 @@ class Bench:
             filled = f"{n:,} pre-loaded at {n / (time.monotonic() - started):,.0f} msg/s"
         print(f"  {broker} '{name}': {filled}", flush=True)
         return name, filled
+
+    def prepare_servicebus(self, name: str) -> tuple[str, str]:
+        self.stop_standin()
+        self.standin, _ = start_standin(name, self.logdir)
+        n = self.n("servicebus")
+        started = time.monotonic()
+        self.run(servicebus_preload(name, n))
+        filled = f"{n:,} pre-loaded at {n / (time.monotonic() - started):,.0f} msg/s (batches of 500)"
+        print(f"  servicebus '{name}': {filled}", flush=True)
+        return name, filled
+
+    def broker_cpu(self) -> float:
+        """The stand-in's CPU seconds so far (0 for the other brokers: they are not measured)."""
+        return (cpu_seconds(self.standin.pid) or 0.0) if self.standin is not None else 0.0
+
+    def stop_standin(self) -> None:
+        if self.standin is not None:
+            stop_process(self.standin, timeout=5)
+            self.standin = None
 
     def start_feeder(self, name: str, depth: int) -> None:
         argv = ["taskset", "-c", str(self.args.producer_cpu), PYTHON, str(ENTRY), "--feeder", "--name", name]
@@ -144,6 +173,9 @@ class Bench:
             if broker == "queue":
                 left = self.run(queue_remaining(name))
                 result.checks.append("queue empty" if left == 0 else f"{left} messages left in the queue")
+            elif broker == "servicebus":
+                left = self.run(servicebus_remaining(name))
+                result.checks.append("all completed" if left == 0 else f"{left} messages not completed")
             elif broker == "rabbitmq":
                 left = self.run(rabbitmq_remaining(name))
                 result.checks.append("all acked" if left == 0 else f"{left} messages back in the queue")
@@ -166,7 +198,7 @@ class Bench:
             proc = subprocess.Popen(
                 self.pinned(argv), cwd=ROOT, stdout=subprocess.PIPE, stderr=err, start_new_session=True
             )
-        spawned = time.monotonic()
+        spawned, broker_cpu = time.monotonic(), self.broker_cpu()
         try:
             out, _ = proc.communicate(timeout=self.timeout_for(broker))
         except subprocess.TimeoutExpired:
@@ -190,6 +222,7 @@ class Bench:
         result.window_s = float(report["window_s"])
         result.cpu_s = float(report["cpu_s"])
         result.wall_s = float(report["last_t"]) - spawned
+        result.broker_cpu_s = self.broker_cpu() - broker_cpu  # to the worker's exit: its last settlements too
         self.check(broker, name, group, result)
         return result
 
@@ -217,7 +250,7 @@ class Bench:
         count = 0
         committed = KafkaCommitted(name, group) if variant.key == "funchost-batch" else None
         proc, port = self.spawn_funchost(broker, variant.function, name, group, log)  # stopped in `finally` below
-        spawned = time.monotonic()
+        spawned, broker_cpu = time.monotonic(), self.broker_cpu()
         deadline = spawned + self.timeout_for(broker)
         try:
             begin_t, begin_cpu, begin_count = 0.0, 0.0, 0
@@ -249,6 +282,7 @@ class Bench:
                     result.window_s = stamp - begin_t
                     result.window_messages = count - begin_count
                     result.wall_s = stamp - spawned
+                    result.broker_cpu_s = self.broker_cpu() - broker_cpu
                     break
                 # sleep about half the expected remaining time: few polls, at most 10 ms late at the end
                 rate = (count - begin_count) / max(stamp - begin_t, 1e-3) or 1000.0
@@ -288,6 +322,7 @@ class Bench:
             finally:
                 self.stop_feeder()
                 self.stop_azurite()  # its queue goes with it
+                self.stop_standin()
             results.append(result)
             print(f"  {describe(result)}  [{time.monotonic() - started:.0f} s]", flush=True)
         return results
@@ -307,12 +342,14 @@ class Bench:
             finally:
                 self.stop_feeder()
                 self.stop_azurite()
+                self.stop_standin()
             print(f"  {describe(result)} (slowed by sampling)")
 
     def close(self) -> None:
         if self.feeder is not None:
             stop_process(self.feeder, signal.SIGKILL)
         self.stop_azurite()
+        self.stop_standin()
         for delete in reversed(self.cleanup):
             with contextlib.suppress(Exception):
                 self.run(asyncio.wait_for(delete(), 30))

@@ -1,7 +1,7 @@
 """Event-trigger benchmark: funchost vs a raw client loop vs FastStream, per broker, one run.
 
-For each broker (Azure Storage queue on Azurite, RabbitMQ, Kafka on tansu) a fresh uuid-named queue / topic gets N
-small messages from a fast producer and is drained by a no-op `async def` consumer:
+For each broker (Azure Storage queue on Azurite, RabbitMQ, Kafka on tansu, Service Bus on the AMQP stand-in) a fresh
+uuid-named queue / topic gets N small messages from a fast producer and is drained by a no-op `async def` consumer:
 
 - **funchost**: `python -m funchost.cli.main start` on bench/apps/events_<broker> (no-op `async def` trigger
   functions; host.json states the defaults explicitly). Progress is read from /metrics
@@ -10,7 +10,9 @@ small messages from a fast producer and is drained by a no-op `async def` consum
 - **raw**: the client library funchost itself uses, in a loop with the listener's batch / prefetch / ack semantics:
   Azure queue — receive up to batchSize (16) with the 10-minute visibility timeout, base64-decode, no-op, delete
   each, at most batchSize + newBatchThreshold (16 + 8) in flight and the next receive once in-flight work is down to
-  newBatchThreshold; RabbitMQ — aio-pika, QoS prefetch 30, manual ack after the no-op; Kafka — aiokafka consumer
+  newBatchThreshold; Service Bus — azure-servicebus aio, one peek-lock receiver with prefetch 0, up to
+  maxConcurrentCalls (16) messages in work, each completed after the no-op (bench/events_bench/servicebus.py);
+  RabbitMQ — aio-pika, QoS prefetch 30, manual ack after the no-op; Kafka — aiokafka consumer
   group with funchost's consumer options, auto-commit off, `getmany()`, the no-op per record, one commit per poll.
 - **FastStream** (RabbitMQ and Kafka only): a `RabbitBroker` / `KafkaBroker` subscriber with a no-op handler started
   in-process (`broker.start()`), acking after processing (`AckPolicy.REJECT_ON_ERROR`): RabbitMQ with channel
@@ -22,7 +24,9 @@ Filling: RabbitMQ — N messages pre-loaded with publisher confirms, 1,000 in fl
 batching producer, read by every consumer in its own group, N = --kafka-messages (default 5 × --messages, because
 Kafka drains so fast); Azure queue — Azurite scans the whole queue on every receive and delete (20,000 waiting
 messages drain at ~11 msg/s), so a feeder process pre-loads --queue-depth (200) messages and tops the queue up to
-that depth until N were sent; each queue consumer gets a fresh private Azurite (see start_private_azurite).
+that depth until N were sent; each queue consumer gets a fresh private Azurite (see start_private_azurite); Service
+Bus — --servicebus-messages (3,000) sent in batches of 500 to a fresh stand-in process per consumer run (a pure-Python
+broker: its CPU per message, reported beside the consumer's, bounds both sides).
 
 Every consumer runs in its own process pinned to one core (`--consumer-cpu`, default 1); producers and this script
 run on the other (`--producer-cpu`, default 0); the brokers are not pinned. Throughput is measured from the moment the
@@ -67,8 +71,8 @@ from bench.events_bench.settings import BROKERS
 
 def start_services(brokers: list[str]) -> None:
     for broker in brokers:
-        if broker == "queue":
-            continue  # a private Azurite instance, see start_private_azurite
+        if broker in ("queue", "servicebus"):
+            continue  # a private Azurite / Service Bus stand-in per run, see start_private_azurite / start_standin
         service = {"queue": "azurite", "rabbitmq": "rabbitmq", "kafka": "kafka"}[broker]
         for _ in range(3):  # a busy service can miss one readiness probe
             done = subprocess.run([str(SERVICES / service), "start"], capture_output=True, text=True, timeout=180)
@@ -81,10 +85,13 @@ def start_services(brokers: list[str]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--brokers", default=",".join(BROKERS), help="comma-separated: queue,rabbitmq,kafka")
+    parser.add_argument("--brokers", default=",".join(BROKERS), help="comma-separated: queue,rabbitmq,kafka,servicebus")
     parser.add_argument("--messages", type=int, default=20_000, help="messages per consumer run (default 20000)")
     parser.add_argument(
         "--kafka-messages", type=int, help="Kafka: messages per consumer run (default 5 × --messages: it drains fast)"
+    )
+    parser.add_argument(
+        "--servicebus-messages", type=int, default=3000, help="Service Bus: messages per consumer run (default 3000)"
     )
     parser.add_argument("--consumer-cpu", type=int, default=1, help="core the consumers are pinned to (default 1)")
     parser.add_argument("--producer-cpu", type=int, default=0, help="core the producers are pinned to (default 0)")

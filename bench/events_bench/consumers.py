@@ -14,6 +14,7 @@ from typing import Any
 
 from bench.events_bench import azure_queue  # QUEUE_CONN is set at run time (use_queue_port)
 from bench.events_bench.progress import Progress, kafka_rebalance_listener, noop
+from bench.events_bench.servicebus import worker_raw_servicebus
 from bench.events_bench.settings import (
     KAFKA_MAX_BATCH,
     KAFKA_SERVERS,
@@ -206,6 +207,7 @@ WORKERS: dict[str, Callable[[str, int, str], Coroutine[Any, Any, dict[str, float
     "raw-queue": worker_raw_queue,
     "raw-rabbitmq": worker_raw_rabbitmq,
     "raw-kafka": worker_raw_kafka,
+    "raw-servicebus": worker_raw_servicebus,
     "faststream-rabbitmq": worker_faststream_rabbitmq,
     "faststream-kafka": worker_faststream_kafka,
     "faststream-batch-kafka": worker_faststream_kafka_batch,

@@ -9,11 +9,16 @@ from bench.events_bench.settings import FASTSTREAM_TARGET, RAW_TARGET
 def describe(result: Result) -> str:
     if result.error:
         return f"{result.label}: ERROR {result.error}"
-    checks = ", ".join(result.checks)
+    checks = ", ".join(result.checks + broker_note(result))
     return (
         f"{result.label}: {result.rate:,.0f} msg/s, {result.cpu_us:,.0f} µs CPU/msg, {result.cpu_share:.0%} of a core "
         f"({result.window_messages:,} msgs in {result.window_s:.2f} s; start → last {result.wall_s:.1f} s; {checks})"
     )
+
+
+def broker_note(result: Result) -> list[str]:
+    """Service Bus: the stand-in broker's CPU per message over the same run (it shares the machine's 2 cores)."""
+    return [f"stand-in broker {result.broker_cpu_us:,.0f} µs CPU/msg"] if result.broker_cpu_s else []
 
 
 def verdict(ratio: float, target: float) -> str:
@@ -31,7 +36,7 @@ def summary(results: list[Result]) -> str:
         else:
             rows.append(
                 f"| {r.broker} | {r.label} | {r.rate:,.0f} | {r.cpu_us:,.0f} | {r.cpu_share:.0%} | {r.wall_s:.1f} s | "
-                f"{', '.join(r.checks)} |"
+                f"{', '.join(r.checks + broker_note(r))} |"
             )
     rows += [
         "",
@@ -48,7 +53,8 @@ def summary(results: list[Result]) -> str:
             for key, target in (("raw", RAW_TARGET), (faststream, FASTSTREAM_TARGET)):
                 other = by.get(key)
                 if other is None or not other.rate:
-                    cells.append("n/a (no FastStream broker)" if broker == "queue" and key != "raw" else "—")
+                    none = broker in ("queue", "servicebus") and key != "raw"
+                    cells.append("n/a (no FastStream broker)" if none else "—")
                     continue
                 ratio = fh.rate / other.rate
                 cpu_ratio = other.cpu_us / fh.cpu_us  # the same ratio from CPU cost per message: less noisy

@@ -17,6 +17,7 @@ class Result:
     cpu_s: float = 0.0  # consumer CPU (user + system, all threads) over the window
     wall_s: float = 0.0  # consumer process start → N-th message
     filled: str = ""  # how the queue / topic was filled
+    broker_cpu_s: float = 0.0  # Service Bus: the stand-in broker's CPU from consumer start to the N-th message
     checks: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -27,6 +28,10 @@ class Result:
     @property
     def cpu_us(self) -> float:
         return self.cpu_s / self.window_messages * 1e6 if self.window_messages else float("nan")
+
+    @property
+    def broker_cpu_us(self) -> float:
+        return self.broker_cpu_s / self.window_messages * 1e6 if self.window_messages else float("nan")
 
     @property
     def cpu_share(self) -> float:
