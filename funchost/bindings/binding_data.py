@@ -14,6 +14,10 @@ interface is described in `funchost.inputs`). Built only when a function needs i
   `Body`.
 - **Kafka** (KafkaTriggerBindingStrategy.GetBindingData): one event — `Key` (UTF-8 text), `Partition`, `Topic`,
   `Timestamp`, `Offset`, `Headers`; a batch — the same names with `Array` appended, as lists.
+- **Blob trigger** (BlobTriggerBinding.CreateBindingData): `BlobTrigger` (`<container>/<blob>`), `Uri`,
+  `Properties` (the blob's properties under the .NET BlobProperties names: `ContentType`, `ContentLength`, `ETag`,
+  `LastModified`, ...), `Metadata`, plus the path pattern's parameters (`{name}`, `{ext}`), which override those
+  names (BlobPathSource.CreateBindingData).
 - **Timer**: nothing of its own (only `{rand-guid}`, `{DateTime}`, `{sys.…}` bind).
 """
 
@@ -26,6 +30,7 @@ from typing import Any
 
 import azure.functions as func
 
+from funchost.bindings.blob_properties import dotnet_blob_properties
 from funchost.bindings.kafka import KafkaRecordLike
 
 # The fix named when a path's expression has no value in an invocation's binding data (inputs and outputs).
@@ -141,3 +146,11 @@ def kafka_binding_data(records: Sequence[KafkaRecordLike], *, many: bool) -> dic
     fields = [_kafka_fields(record) for record in records]
     names = ("Key", "Partition", "Topic", "Timestamp", "Offset", "Headers")
     return {f"{name}Array": [f[name] for f in fields] for name in names}
+
+
+def blob_binding_data(*, path: str, uri: str, properties: Any, parameters: Mapping[str, str]) -> dict[str, Any]:
+    """`properties`: the downloaded blob's `azure.storage.blob.BlobProperties`; `parameters`: the path pattern's
+    captures (`{name}` of `uploads/{name}`)."""
+    props = dotnet_blob_properties(properties)
+    data = {"BlobTrigger": path, "Uri": uri, "Properties": props, "Metadata": props["Metadata"]}
+    return _override(data, parameters)

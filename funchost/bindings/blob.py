@@ -2,7 +2,8 @@
 SDK type (`azurefunctions-extensions-bindings-blob`) a parameter asks for.
 
 As the Python worker does for a blob *input* (it passes trigger metadata only to the trigger's converter): a
-`func.InputStream` carries the content (`read()`); its `name`, `uri` and `length` are None. `str` / `bytes`
+`func.InputStream` carries the content (`read()`); its `name`, `uri` and `length` are None. The blob trigger's
+stream is built here too, with the blob's name, uri, length, properties and metadata. `str` / `bytes`
 annotations, or `dataType` `string` / `binary`, give the content as text (UTF-8) / bytes. A missing blob is None.
 An output accepts `str`, `bytes`/`bytearray` or anything with `read()` (the library's `BlobConverter.encode`).
 """
@@ -45,14 +46,30 @@ def input_kind(annotation: Any, data_type: str | None) -> str:
     return "stream"
 
 
-def to_parameter(content: bytes | None, kind: str) -> Any:
+def to_parameter(
+    content: bytes | None,
+    kind: str,
+    *,
+    name: str | None = None,
+    uri: str | None = None,
+    properties: dict[str, Any] | None = None,
+) -> Any:
+    """The parameter value for blob content. A trigger passes its blob's `name` (`<container>/<blob>`), `uri` and
+    `properties` (with `metadata`), and its stream gets `length`; an input binding's stream has them all None."""
     if content is None:
         return None
     if kind == "str":
         return content.decode("utf-8")
     if kind == "bytes":
         return content
-    return InputStream(data=content)
+    return InputStream(
+        data=content,
+        name=name,
+        uri=uri,
+        length=None if name is None else len(content),
+        blob_properties=properties,
+        metadata=None if properties is None else properties.get("metadata"),
+    )
 
 
 def to_content(value: Any) -> bytes:

@@ -15,7 +15,8 @@ from typing import Any, Literal
 from azure.functions import _abc as func_abc
 from azure.functions.queue import QueueMessage
 
-from funchost.errors import FunchostError, FunctionDefinitionError
+from funchost.bindings.trigger_parameters import ParameterRule
+from funchost.errors import FunchostError
 
 TriggerKind = Literal["message", "str", "bytes"]
 _WHITESPACE = str.maketrans("", "", " \t\r\n")
@@ -29,22 +30,20 @@ class QueueOutputError(FunchostError, TypeError):
     """A function set a queue output value that cannot become queue messages."""
 
 
+_PARAMETER: ParameterRule[TriggerKind] = ParameterRule(
+    "queueTrigger",
+    func_abc.QueueMessage,
+    "message",
+    {str: "str", bytes: "bytes"},
+    "annotate it as func.QueueMessage, str or bytes (e.g. '{parameter}: func.QueueMessage'), and call get_json() on "
+    "the message for JSON bodies",
+)
+
+
 def trigger_kind(function: str, parameter: str, annotation: Any) -> TriggerKind:
     """What a queueTrigger parameter receives. Worker rule (azure_functions_worker/functions.py): `str`/`bytes`
     use the generic binding; anything else must pass `QueueMessageInConverter.check_input_type_annotation`."""
-    if annotation is None:
-        return "message"
-    if annotation is str or annotation is bytes:
-        return "str" if annotation is str else "bytes"
-    if isinstance(annotation, type) and issubclass(annotation, func_abc.QueueMessage):
-        return "message"
-    shown = getattr(annotation, "__name__", repr(annotation))
-    raise FunctionDefinitionError(
-        function,
-        f"queue trigger parameter '{parameter}' is annotated '{shown}', which the queueTrigger binding cannot supply",
-        f"annotate it as func.QueueMessage, str or bytes (e.g. '{parameter}: func.QueueMessage'), "
-        "and call get_json() on the message for JSON bodies",
-    )
+    return _PARAMETER.kind(function, parameter, annotation)
 
 
 def decode_body(text: str, encoding: str) -> bytes:

@@ -1,10 +1,14 @@
 """The catalogue of function templates offered by ``funchost new`` and listed by ``funchost templates``.
 
 Display names follow Core Tools' Python v2 templates ("HTTP trigger", "Timer Trigger", ...); Core Tools has no v2
-template for Kafka or RabbitMQ, so those two are funchost's own. Each template's code is a text file under
-``templates/functions/`` whose ``{{placeholders}}`` are the template parameters plus ``name`` (the function),
-``app`` (the FunctionApp variable) and ``func`` (the ``azure.functions`` module alias). Generated code may use
-``logging`` and ``azure.functions``, nothing else; :mod:`funchost.scaffold.app_source` adds those imports.
+template for Kafka or RabbitMQ, so those two are funchost's own, nor for the blob input and output bindings, whose two
+templates ("Blob input binding", "Blob output binding") follow the shape of Azure's Python v2 blob binding example
+(an HTTP function with ``blob_input`` / ``blob_output``, ``arg_name`` "inputblob" / "outputblob").
+
+Each template's code is a text file under ``templates/functions/`` whose ``{{placeholders}}`` are the template
+parameters plus ``name`` (the function), ``app`` (the FunctionApp variable) and ``func`` (the ``azure.functions``
+module alias). Generated code may use ``logging`` and ``azure.functions``, nothing else;
+:mod:`funchost.scaffold.app_source` adds those imports.
 """
 
 from __future__ import annotations
@@ -60,7 +64,32 @@ _SERVICE_BUS_CONNECTION = TemplateParam(
     setting_help="your Service Bus namespace connection string",
 )
 
+_AUTH_LEVEL = TemplateParam("auth_level", "FUNCTION", "who may call it: ANONYMOUS, FUNCTION or ADMIN", AUTH_LEVELS)
+
+
+def _blob_binding(direction: str, does: str) -> TemplateInfo:
+    """An HTTP function with a blob input ("files/{name}") or output ("upload/{name}") bound to its route."""
+    route, verb = ("files/{name}", "read") if direction == "input" else ("upload/{name}", "write")
+    return TemplateInfo(
+        name=f"Blob {direction} binding",
+        description=f"An HTTP function that {does}.",
+        file=f"functions/blob_{direction}.py.tmpl",
+        trigger="httpTrigger",
+        aliases=(f"blob-{direction}",),
+        params=(
+            TemplateParam("route", route, "URL route after /api/; its {name} names the blob"),
+            TemplateParam(
+                "path", "samples-workitems/{name}", f"container and blob to {verb} ({{name}} from the route)"
+            ),
+            _STORAGE_CONNECTION,
+            _AUTH_LEVEL,
+        ),
+    )
+
+
 TEMPLATES: dict[str, TemplateInfo] = {
+    "Blob input binding": _blob_binding("input", "returns the text of the blob its route names (404 if none)"),
+    "Blob output binding": _blob_binding("output", "stores the body of each POST as the blob its route names"),
     "Blob trigger": TemplateInfo(
         name="Blob trigger",
         description="A function run for each new or changed blob in an Azure Storage container.",
@@ -80,7 +109,7 @@ TEMPLATES: dict[str, TemplateInfo] = {
         aliases=("http",),
         params=(
             TemplateParam("route", None, "URL route after /api/ (default: the function name)"),
-            TemplateParam("auth_level", "FUNCTION", "who may call it: ANONYMOUS, FUNCTION or ADMIN", AUTH_LEVELS),
+            _AUTH_LEVEL,
         ),
     ),
     "Kafka trigger": TemplateInfo(

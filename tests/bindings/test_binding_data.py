@@ -1,6 +1,7 @@
 """Each trigger's binding data: the queue message's contract names and a JSON payload's properties; the HTTP
 request's JSON body, query (without `code`), route values, `Query` and `Headers`; a Kafka event (or a batch's
-arrays); a RabbitMQ delivery with its basic properties — bound by real templates."""
+arrays); a RabbitMQ delivery with its basic properties; a triggering blob's path, URI, properties (.NET names) and
+metadata, overridden by the path pattern's parameters — bound by real templates."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import datetime
 from dataclasses import dataclass
 
 import azure.functions as func
+from azure.storage.blob import BlobProperties, BlobType
 
 from funchost.bindings.binding_data import (
+    blob_binding_data,
     http_binding_data,
     json_properties,
     kafka_binding_data,
@@ -110,3 +113,20 @@ def test_rabbitmq_data_nests_the_basic_properties() -> None:
         body=b"{}",
     )
     assert parse_template("{RoutingKey}/{BasicProperties.MessageId}-{DeliveryTag}").bind(data) == "jobs/m-1-3"
+
+
+def test_blob_data_has_the_extension_names_and_the_pattern_parameters_override_them() -> None:
+    props = BlobProperties(metadata={"owner": "ana"})  # the SDK's own type, filled as a download fills it
+    props.blob_type, props.size, props.etag, props.last_modified = BlobType.BLOCKBLOB, 8, '"0x1"', WHEN
+    props.content_settings.content_type, props.lease.state, props.lease.status = "image/png", "available", "unlocked"
+    uri = "http://127.0.0.1:10000/devstoreaccount1/up/cat.png"
+    data = blob_binding_data(path="up/cat.png", uri=uri, properties=props, parameters={"name": "cat", "uri": "u"})
+    assert set(data) == {"BlobTrigger", "Metadata", "Properties", "name", "uri"}  # {uri} of the pattern wins
+    template = parse_template(
+        "{BlobTrigger}|{name}|{Metadata.owner}|{Properties.BlobType}|{Properties.ContentLength}|"
+        "{properties.contenttype}|{Properties.ETag}|{Properties.LeaseState}|{Properties.LeaseStatus}|{uri}"
+    )
+    assert template.bind(data) == 'up/cat.png|cat|ana|Block|8|image/png|"0x1"|Available|Unlocked|u'
+    without = blob_binding_data(path="up/cat.png", uri=uri, properties=props, parameters={})
+    assert parse_template("{Uri}").bind(without) == uri
+    assert parse_template("{Properties.LastModified:yyyy}").bind(without) == "2026"

@@ -20,6 +20,8 @@ from funchost.scaffold.resources import template_path
 IndexApp = Callable[..., dict[str, dict[str, Any]]]
 
 TEMPLATE_NAMES = [
+    "Blob input binding",
+    "Blob output binding",
     "Blob trigger",
     "HTTP trigger",
     "Kafka trigger",
@@ -32,6 +34,8 @@ TEMPLATE_NAMES = [
 
 # template → (trigger type, fields of the trigger binding, settings added to a fresh project's local.settings.json)
 EXPECTED: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
+    "blob-input": ("httpTrigger", {"name": "req", "authLevel": "FUNCTION", "route": "files/{name}"}, {}),
+    "blob-output": ("httpTrigger", {"name": "req", "authLevel": "FUNCTION", "route": "upload/{name}"}, {}),
     "blob": (
         "blobTrigger",
         {"name": "blob", "path": "samples-workitems/{name}", "connection": "AzureWebJobsStorage"},
@@ -120,6 +124,8 @@ def test_every_template_has_its_code_file_and_documented_params(info: Any) -> No
         ("kafka", "Kafka trigger"),
         ("Kafka Trigger", "Kafka trigger"),
         ("rabbitmq", "RabbitMQ trigger"),
+        ("blob-input", "Blob input binding"),
+        ("Blob Output Binding", "Blob output binding"),
         ("RABBITMQ TRIGGER", "RabbitMQ trigger"),
     ],
 )

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from azure.core.exceptions import AzureError
 from azure.storage.blob.aio import ContainerClient
 
+from funchost.bindings.binding_data import blob_binding_data
 from funchost.brokers.azure_storage import is_not_found
 from funchost.errors import InvocationError
 from funchost.invocation import FunctionInvoker
@@ -103,8 +105,10 @@ class BlobTriggerExecutor:
             return True
         inputs: dict[str, Any] = {self._binding: self._value(name, client.url, data, properties)}
         self.invocations += 1
+        path, groups = f"{self.container.container_name}/{name}", match.groupdict()
+        make = partial(blob_binding_data, path=path, uri=client.url, properties=properties, parameters=groups)
         try:
-            await self._invoker.invoke(inputs)
+            await self._invoker.invoke(inputs, binding_data=make if self._invoker.needs_binding_data else None)
         except InvocationError:
             return False  # logged by the invoker with the user's traceback
         return True
