@@ -72,6 +72,7 @@ def test_function_pods_read_their_keys_from_the_keys_secret(sample: str, variant
 
 SCALER_SETTINGS = {  # the triggers' connection and %expression% settings; not outputs' (ClickCountsTopic...)
     "blob-uploads": ["AzureWebJobsStorage", "UPLOADS_CONTAINER"],
+    "blob-transform": ["AzureWebJobsStorage", "UPLOADS_CONTAINER"],
     "kafka-clicks": ["ClicksConsumerGroup", "ClicksTopic", "KafkaBrokerList"],
     "queue-pipeline": ["AzureWebJobsStorage", "ORDERS_QUEUE"],
     "rabbitmq-orders": ["OrdersQueue", "RabbitMQConnection"],
