@@ -8,7 +8,7 @@ Defaults are the HPA's documented default behavior (reference/keda.md §1.4).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,33 +79,40 @@ def _changed_within(events: Sequence[ScaleEvent], period: int, now: float, up: b
     return sum(abs(e.change) for e in events if e.at > now - period and (e.change > 0) == up)
 
 
-def scale_up_limit(current: int, events: Sequence[ScaleEvent], rules: Rules, now: float) -> int:
-    """horizontal.go calculateScaleUpLimitWithScalingRules."""
-    if rules.select == "Disabled":
-        return current
+def _limits(
+    current: int, events: Sequence[ScaleEvent], rules: Rules, now: float, limit: Callable[[int, Rate], int]
+) -> list[int]:
+    """Each policy's `limit` of the replica count at the start of its period (the current count, less what was
+    scaled up within the period, plus what was scaled down)."""
     limits = []
     for rate in rules.rates:
         start = current - _changed_within(events, rate.period_seconds, now, True)
-        start += _changed_within(events, rate.period_seconds, now, False)
-        if rate.kind == "Pods":
-            limits.append(start + rate.value)
-        else:  # rounded up so that a small count can still grow
-            limits.append(math.ceil(start * (1 + rate.value / 100)))
+        limits.append(limit(start + _changed_within(events, rate.period_seconds, now, False), rate))
+    return limits
+
+
+def _grown(start: int, rate: Rate) -> int:
+    # Percent rounded up so that a small count can still grow.
+    return start + rate.value if rate.kind == "Pods" else math.ceil(start * (1 + rate.value / 100))
+
+
+def _shrunk(start: int, rate: Rate) -> int:
+    return start - rate.value if rate.kind == "Pods" else int(start * (1 - rate.value / 100))
+
+
+def scale_up_limit(current: int, events: Sequence[ScaleEvent], rules: Rules, now: float) -> int:
+    """horizontal.go calculateScaleUpLimitWithScalingRules: the most policy allowing (Max) or the least (Min)."""
+    if rules.select == "Disabled":
+        return current
+    limits = _limits(current, events, rules, now, _grown)
     return max(limits) if rules.select == "Max" else min(limits)
 
 
 def scale_down_limit(current: int, events: Sequence[ScaleEvent], rules: Rules, now: float) -> int:
-    """horizontal.go calculateScaleDownLimitWithBehaviors."""
+    """horizontal.go calculateScaleDownLimitWithBehaviors: the most policy allowing (Max, the lowest) or the least."""
     if rules.select == "Disabled":
         return current
-    limits = []
-    for rate in rules.rates:
-        start = current - _changed_within(events, rate.period_seconds, now, True)
-        start += _changed_within(events, rate.period_seconds, now, False)
-        if rate.kind == "Pods":
-            limits.append(start - rate.value)
-        else:
-            limits.append(int(start * (1 - rate.value / 100)))
+    limits = _limits(current, events, rules, now, _shrunk)
     return min(limits) if rules.select == "Max" else max(limits)
 
 

@@ -7,9 +7,9 @@ import gc
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -28,6 +28,9 @@ from tests.services_support import (
 from tests.support.liveness import management_api_answers, require_listening
 from tests.support.podman import start_podman
 from tests.support.private_rabbitmq import PrivateRabbitMQ
+
+if TYPE_CHECKING:
+    from azure.storage.queue.aio import QueueServiceClient
 
 TEST_TMP = ROOT / ".services" / "tmp"
 
@@ -135,3 +138,15 @@ def servicebus() -> Iterator[Any]:
 @pytest.fixture
 def unique_name() -> Iterator[str]:
     yield f"t{uuid.uuid4().hex[:20]}"
+
+
+@pytest.fixture
+async def queue_service(azurite: str, unique_name: str) -> AsyncIterator[QueueServiceClient]:
+    """An async queue service client of `azurite` without SDK retry; deletes the queues named `unique_name*` after."""
+    from azure.storage.queue.aio import QueueServiceClient  # only the tests that use it import the SDK
+
+    client = QueueServiceClient.from_connection_string(azurite, retry_total=0)
+    yield client
+    async for queue in client.list_queues(name_starts_with=unique_name):
+        await client.delete_queue(queue.name)
+    await client.close()

@@ -49,21 +49,9 @@ def test_a_reused_azurite_that_went_away_fails_the_next_module_fast_naming_the_p
     (tmp_path / "test_a_first.py").write_text(FIRST)
     (tmp_path / "test_b_second.py").write_text(SECOND)
     with PrivateAzurite(tmp_path / "storage") as storage:
-        env = _child_env()
-        env |= {f"AZURITE_{kind.upper()}_PORT": str(port) for kind, port in storage.ports.items()}
-        env |= {"KILL_PIDS": ",".join(map(str, storage.pids)), "PYTHONPATH": str(REPO)}
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
-            + ["-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), "-q", "-o", "timeout=60"]
-            + [str(tmp_path / "test_a_first.py"), str(tmp_path / "test_b_second.py")],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=110,
-            check=False,
-        )
-    output = done.stdout + done.stderr
+        env = {f"AZURITE_{kind.upper()}_PORT": str(port) for kind, port in storage.ports.items()}
+        env |= {"KILL_PIDS": ",".join(map(str, storage.pids))}
+        output = _sub_run(tmp_path, ["test_a_first.py", "test_b_second.py"], "-o", "timeout=60", env=env)
     assert "1 passed, 2 errors" in output, output
     blob = storage.ports["blob"]
     assert output.count(f"ServiceGone: the service on port {blob} went away") == 2, "each test of the module"
@@ -90,20 +78,8 @@ def test_a_reused_rabbitmq_without_the_management_api_is_replaced_by_a_private_n
     (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     (tmp_path / "test_management.py").write_text(MANAGEMENT_CHECK)
     with PrivateRabbitMQ() as without_management:
-        env = _child_env()
-        env |= {"RABBITMQ_AMQP_PORT": str(without_management.amqp_port), "RABBITMQ_MGMT_PORT": str(free_port())}
-        env |= {"PYTHONPATH": str(REPO)}
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-s", "-q"]
-            + ["-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), str(tmp_path / "test_management.py")],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=110,
-            check=False,
-        )
-    output = done.stdout + done.stderr
+        env = {"RABBITMQ_AMQP_PORT": str(without_management.amqp_port), "RABBITMQ_MGMT_PORT": str(free_port())}
+        output = _sub_run(tmp_path, ["test_management.py"], "-s", env=env)
     assert "1 passed" in output and "PRIVATE-NODE amqp://guest:guest@127.0.0.1:" in output, output
     port = int(output.split("PRIVATE-NODE amqp://guest:guest@127.0.0.1:")[1].split("/")[0])
     assert not listening(port), "the sub-run stops the node it started"
@@ -130,20 +106,26 @@ def test_an_sdk_client_a_failing_test_leaves_open_is_reported_on_that_test(azuri
     ini = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
     (tmp_path / "pytest.ini").write_text(ini)
     (tmp_path / "test_leak.py").write_text(LEAK)
-    env = _child_env() | {"PYTHONPATH": str(REPO)}
+    output = _sub_run(tmp_path, ["test_leak.py"])
+    assert "1 failed, 3 passed, 1 error" in output, output
+    assert "ERROR at teardown of test_a_leaks_on_failure" in output and "Unclosed client session" in output
+
+
+def _sub_run(tmp_path: Path, files: list[str], *options: str, env: dict[str, str] | None = None) -> str:
+    """The sub-run: pytest with tests/conftest.py as its plugin and tmp_path's pytest.ini, on those test files of
+    tmp_path, with those extra options, in `_child_env()` plus `env`. Returns what it printed (stdout, then stderr)."""
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-q"]
-        + ["-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), str(tmp_path / "test_leak.py")],
+        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-q", *options]
+        + ["-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path)]
+        + [str(tmp_path / name) for name in files],
         cwd=REPO,
-        env=env,
+        env=_child_env() | {"PYTHONPATH": str(REPO)} | (env or {}),
         capture_output=True,
         text=True,
         timeout=110,
         check=False,
     )
-    output = done.stdout + done.stderr
-    assert "1 failed, 3 passed, 1 error" in output, output
-    assert "ERROR at teardown of test_a_leaks_on_failure" in output and "Unclosed client session" in output
+    return done.stdout + done.stderr
 
 
 def _child_env() -> dict[str, str]:

@@ -140,6 +140,20 @@ def _quiet_logger(name: str) -> Any:
     return logger
 
 
+async def _serve(broker: Any, progress: Progress, *, begin: bool) -> dict[str, float]:
+    """Start a FastStream broker, wait until `progress` has every message, let the last acks / commit go out, stop.
+    `begin`: start the clock once the broker has started (else something else begins it)."""
+    await broker.start()
+    if begin:
+        progress.begin()
+    try:
+        await progress.finished.wait()
+        await asyncio.sleep(0.2)  # the last acks / commit
+    finally:
+        await broker.stop()
+    return progress.report()
+
+
 async def worker_faststream_rabbitmq(name: str, n: int, group: str) -> dict[str, float]:
     from faststream import AckPolicy
     from faststream.rabbit import Channel, RabbitBroker, RabbitQueue
@@ -156,14 +170,7 @@ async def worker_faststream_rabbitmq(name: str, n: int, group: str) -> dict[str,
         await noop(msg)
         progress.done()
 
-    await broker.start()
-    progress.begin()
-    try:
-        await progress.finished.wait()
-        await asyncio.sleep(0.2)  # the last acks
-    finally:
-        await broker.stop()
-    return progress.report()
+    return await _serve(broker, progress, begin=True)
 
 
 async def _faststream_kafka(name: str, n: int, group: str, batch: bool) -> dict[str, float]:
@@ -186,13 +193,7 @@ async def _faststream_kafka(name: str, n: int, group: str, batch: bool) -> dict[
         await noop(msg)
         progress.done(len(msg) if batch else 1)
 
-    await broker.start()
-    try:
-        await progress.finished.wait()
-        await asyncio.sleep(0.2)  # the last commit
-    finally:
-        await broker.stop()
-    return progress.report()
+    return await _serve(broker, progress, begin=False)  # the rebalance listener begins on assignment
 
 
 async def worker_faststream_kafka(name: str, n: int, group: str) -> dict[str, float]:

@@ -7,7 +7,8 @@ controller's `scaler_queue_client()` has no SDK retry at all (storage's first ba
 polls again, and a poll must not hang. `blob_service_client()` (the blob trigger's scans, receipts and scan
 info) has the same short retry as the queue client, for the same reason. The queue clients raise a
 `ConfigurationError` naming the app setting for a connection string the SDK cannot parse (the blob client a
-ValueError its caller names the setting for). `scaler_blob_container()` is the blob scaler's client, without retry.
+ValueError its caller names the setting for). `scaler_blob_container()` is the blob scaler's client, without retry;
+`scaler_connection_string()` and `explain_scaler_error()` are what the queue and blob scalers share.
 
 `blob_service_client()` (the blob bindings; async) has the same short retry; `sync_blob_service_client()` builds the
 synchronous client the SDK-type bindings hand to the function (`azurefunctions-extensions-bindings-blob` gives
@@ -87,12 +88,26 @@ def service_client(conn: str, where: str, setting_name: str) -> QueueServiceClie
         raise invalid_connection_string(where, setting_name, exc) from None
 
 
-def scaler_queue_client(conn: str, queue_name: str, where: str, setting_name: str) -> QueueClient:
-    """The scale controller's client of one queue: no SDK retry, 10 s connect and 20 s read timeout."""
-    try:
-        return QueueClient.from_connection_string(
-            conn, queue_name, retry_total=0, connection_timeout=10, read_timeout=20
+# The scale controller's clients: no SDK retry (the controller polls again), 10 s connect and 20 s read timeout.
+NO_RETRY: dict[str, Any] = {"retry_total": 0, "connection_timeout": 10, "read_timeout": 20}
+
+
+def scaler_connection_string(connection: StorageConnection, service: str, function: str) -> str:
+    """The connection string a scaler of `service` ("queue" / "blob") uses; identity-based connections are refused."""
+    conn = connection.effective_connection_string(service)
+    if conn is None:
+        raise ConfigurationError(
+            f"Function '{function}': the scale controller cannot use the identity-based connection "
+            f"'{connection.setting_name}' ({connection.service_uri}) yet. Fix: set '{connection.setting_name}' "
+            "to a storage connection string"
         )
+    return conn
+
+
+def scaler_queue_client(conn: str, queue_name: str, where: str, setting_name: str) -> QueueClient:
+    """The scale controller's client of one queue (`NO_RETRY`)."""
+    try:
+        return QueueClient.from_connection_string(conn, queue_name, **NO_RETRY)
     except ValueError as exc:
         raise invalid_connection_string(where, setting_name, exc) from None
 
@@ -171,10 +186,20 @@ def describe(exc: BaseException) -> str:
 
 
 def scaler_blob_container(conn: str, container: str, where: str, setting_name: str) -> ContainerClient:
-    """The scale controller's client of one container: no SDK retry, 10 s connect and 20 s read timeout."""
+    """The scale controller's client of one container (`NO_RETRY`)."""
     try:
-        return ContainerClient.from_connection_string(
-            conn, container, retry_total=0, connection_timeout=10, read_timeout=20
-        )
+        return ContainerClient.from_connection_string(conn, container, **NO_RETRY)
     except ValueError as exc:
         raise invalid_connection_string(where, setting_name, exc) from None
+
+
+def explain_scaler_error(exc: AzureError, where: str, missing: str, setting_name: str) -> str:
+    """A scaler's message for a failed measurement: `where` (function, entity, endpoint), then the cause and fix;
+    `missing` is said when the queue / container does not exist."""
+    if is_not_found(exc):
+        return f"{where}: {missing}"
+    if is_access_denied(exc):
+        return f"{where}: access denied (HTTP {exc.status_code}). Fix: correct app setting '{setting_name}'"
+    if is_connection_failure(exc):
+        return f"{where}: storage is unreachable ({first_line(exc)}). Fix: start it or correct '{setting_name}'"
+    return f"{where}: {type(exc).__name__}: {first_line(exc)}"

@@ -39,7 +39,8 @@ def _int(
     return number
 
 
-def _seconds(section: Mapping[str, Any], key: str, default: float, where: str) -> float:
+def host_json_seconds(section: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    """A TimeSpan in a host.json section, in seconds (absent = `default`); `HostJsonError` naming `<where>.<key>`."""
     value = lookup(section, key)
     if value is None:
         return default
@@ -70,7 +71,7 @@ class QueuesOptions:
         where = "extensions.queues"
         batch = _int(section, "batchSize", 16, where, 1, 32)
         threshold = _int(section, "newBatchThreshold", (batch // 2) * processor_count(), where, 0)
-        polling = _seconds(section, "maxPollingInterval", 60.0, where)
+        polling = host_json_seconds(section, "maxPollingInterval", 60.0, where)
         if polling < 0.1:
             raise HostJsonError(f"host.json {where}.maxPollingInterval must be at least 00:00:00.100")
         encoding = str(lookup(section, "messageEncoding", "base64")).lower()
@@ -80,7 +81,7 @@ class QueuesOptions:
             batch_size=batch,
             new_batch_threshold=threshold,
             max_polling_interval=polling,
-            visibility_timeout=_seconds(section, "visibilityTimeout", 0.0, where),
+            visibility_timeout=host_json_seconds(section, "visibilityTimeout", 0.0, where),
             max_dequeue_count=_int(section, "maxDequeueCount", 5, where, 1),
             message_encoding=encoding,
         )
@@ -163,15 +164,15 @@ class ServiceBusOptions:
             max_concurrent_calls=_int(section, "maxConcurrentCalls", 16 * processor_count(), where, 1),
             max_concurrent_sessions=_int(section, "maxConcurrentSessions", 8, where, 1),
             auto_complete_messages=_bool(section, "autoCompleteMessages", True, where),
-            max_auto_lock_renewal_duration=_seconds(section, "maxAutoLockRenewalDuration", 300.0, where),
+            max_auto_lock_renewal_duration=host_json_seconds(section, "maxAutoLockRenewalDuration", 300.0, where),
             max_message_batch_size=_int(section, "maxMessageBatchSize", 1000, where, 1),
             max_concurrent_calls_per_session=_int(section, "maxConcurrentCallsPerSession", 1, where, 1),
             min_message_batch_size=_int(section, "minMessageBatchSize", 1, where, 1),
-            max_batch_wait_time=_seconds(section, "maxBatchWaitTime", 30.0, where),
+            max_batch_wait_time=host_json_seconds(section, "maxBatchWaitTime", 30.0, where),
             session_idle_timeout=(
                 None
                 if lookup(section, "sessionIdleTimeout") is None
-                else _seconds(section, "sessionIdleTimeout", 60.0, where)
+                else host_json_seconds(section, "sessionIdleTimeout", 60.0, where)
             ),
         )
 

@@ -32,7 +32,7 @@ def describe_import_failure(exc: BaseException, script_file: Path, script_root: 
         return AppLoadError(f"{where}: syntax error: {exc.msg}{pointer}\nFix: correct the syntax and start again")
     root = (script_root or script_file.parent).resolve()
     frames = traceback.extract_tb(exc.__traceback__)
-    user_frames = [f for f in frames if _is_under(Path(f.filename), root)]
+    user_frames = [f for f in frames if is_under(Path(f.filename), root)]
     frame = user_frames[-1] if user_frames else (frames[-1] if frames else None)
     where = f"{frame.filename}:{frame.lineno}" if frame else str(script_file)
     if isinstance(exc, (SystemExit, KeyboardInterrupt)):
@@ -84,7 +84,8 @@ def _module_in(folder: Path, name: str) -> Path | None:
     return None
 
 
-def _is_under(path: Path, root: Path) -> bool:
+def is_under(path: Path, root: Path) -> bool:
+    """Whether `path` (resolved) lies below the resolved `root`: a frame of the app's own code."""
     try:
         path.resolve().relative_to(root)
     except (ValueError, OSError):

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+from funchost.metadata.import_errors import is_under
+
 INDEXING_TIMEOUT_ENV = "FUNCHOST_INDEXING_TIMEOUT"
 # Generous on purpose: a cold container importing a large stack (pandas, torch, SDK clients) takes tens of seconds;
 # an import still running after a minute is almost always waiting on a network call or input that never comes.
@@ -67,18 +69,10 @@ def _deepest_app_frame(script_root: Path, frame: FrameType | None) -> tuple[str,
     fallback = None
     while frame is not None:
         path = Path(frame.f_code.co_filename)
-        if path.is_absolute() and _is_under(path, root):
+        if path.is_absolute() and is_under(path, root):
             found = (str(path), frame.f_lineno, frame.f_code.co_name)
             if not _LIBRARY_FOLDERS.intersection(path.parts):
                 return found
             fallback = fallback or found
         frame = frame.f_back
     return fallback
-
-
-def _is_under(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError):
-        return False
-    return True

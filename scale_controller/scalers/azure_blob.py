@@ -16,13 +16,7 @@ from collections.abc import Mapping
 from azure.core.exceptions import AzureError
 from azure.storage.blob import BlobProperties
 
-from funchost.brokers.azure_storage import (
-    first_line,
-    is_access_denied,
-    is_connection_failure,
-    is_not_found,
-    scaler_blob_container,
-)
+from funchost.brokers.azure_storage import explain_scaler_error, scaler_blob_container, scaler_connection_string
 from funchost.errors import ConfigurationError
 from funchost.metadata.blob_trigger_settings import keda_blob_prefix
 from funchost.metadata.connections import StorageConnection
@@ -84,13 +78,7 @@ class AzureBlobScaler:
         glob: str | None = None,
         function: str = "",
     ) -> None:
-        conn = connection.effective_connection_string("blob")
-        if conn is None:
-            raise ConfigurationError(
-                f"Function '{function}': the scale controller cannot use the identity-based connection "
-                f"'{connection.setting_name}' ({connection.service_uri}) yet. Fix: set '{connection.setting_name}' "
-                "to a storage connection string"
-            )
+        conn = scaler_connection_string(connection, "blob", function)
         self.delimiter = "" if recursive else (delimiter or "/")
         self.prefix = prefix + self.delimiter if prefix else None
         self.glob = glob_regex(glob) if glob else None
@@ -140,13 +128,8 @@ class AzureBlobScaler:
     def _explain(self, exc: AzureError) -> str:
         endpoint = self._client.url.split("?", 1)[0]  # never the SAS token
         where = f"Function '{self._function}': cannot count blobs in container '{self.container}' at {endpoint}"
-        if is_not_found(exc):
-            return f"{where}: the container does not exist. Fix: create it, or correct the path"
-        if is_access_denied(exc):
-            return f"{where}: access denied (HTTP {exc.status_code}). Fix: correct app setting '{self._setting}'"
-        if is_connection_failure(exc):
-            return f"{where}: storage is unreachable ({first_line(exc)}). Fix: start it or correct '{self._setting}'"
-        return f"{where}: {type(exc).__name__}: {first_line(exc)}"
+        missing = "the container does not exist. Fix: create it, or correct the path"
+        return explain_scaler_error(exc, where, missing, self._setting)
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -11,13 +11,7 @@ from collections.abc import Mapping
 
 from azure.core.exceptions import AzureError
 
-from funchost.brokers.azure_storage import (
-    first_line,
-    is_access_denied,
-    is_connection_failure,
-    is_not_found,
-    scaler_queue_client,
-)
+from funchost.brokers.azure_storage import explain_scaler_error, scaler_connection_string, scaler_queue_client
 from funchost.errors import ConfigurationError
 from funchost.metadata.connections import StorageConnection
 from funchost.metadata.trigger_kinds import QUEUE
@@ -41,13 +35,7 @@ class AzureQueueScaler:
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigurationError(f"queueLengthStrategy '{strategy}' is not one of {', '.join(STRATEGIES)}")
-        conn = connection.effective_connection_string("queue")
-        if conn is None:
-            raise ConfigurationError(
-                f"Function '{function}': the scale controller cannot use the identity-based connection "
-                f"'{connection.setting_name}' ({connection.service_uri}) yet. Fix: set '{connection.setting_name}' "
-                "to a storage connection string"
-            )
+        conn = scaler_connection_string(connection, "queue", function)
         self.name = f"azure-queue:{queue_name}"
         self.queue_name = queue_name
         self.target = target
@@ -87,13 +75,8 @@ class AzureQueueScaler:
     def _explain(self, exc: AzureError) -> str:
         endpoint = self._client.url.split("?", 1)[0]  # never the SAS token
         where = f"Function '{self._function}': cannot measure queue '{self.queue_name}' at {endpoint}"
-        if is_not_found(exc):
-            return f"{where}: the queue does not exist. Fix: create it, or correct queueName"
-        if is_access_denied(exc):
-            return f"{where}: access denied (HTTP {exc.status_code}). Fix: correct app setting '{self._setting}'"
-        if is_connection_failure(exc):
-            return f"{where}: storage is unreachable ({first_line(exc)}). Fix: start it or correct '{self._setting}'"
-        return f"{where}: {type(exc).__name__}: {first_line(exc)}"
+        missing = "the queue does not exist. Fix: create it, or correct queueName"
+        return explain_scaler_error(exc, where, missing, self._setting)
 
     async def aclose(self) -> None:
         await self._client.close()

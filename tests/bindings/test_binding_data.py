@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 import azure.functions as func
 from azure.storage.blob import BlobProperties, BlobType
@@ -44,26 +45,22 @@ def test_queue_data_has_the_contract_names_and_the_payload_properties() -> None:
     assert parse_template("{queueTrigger}").bind(data) == body.decode()
     assert parse_template("{InsertionTime:yyyy-MM-dd}|{popReceipt}").bind(data) == "2026-05-04|payload wins"
     assert "Id" not in data and "PopReceipt" not in data  # replaced, not shadowed
-    text = queue_binding_data(
-        body=b"plain",
-        id="m",
-        dequeue_count=1,
-        insertion_time=None,
-        expiration_time=None,
-        next_visible_time=None,
-        pop_receipt=None,
-    )
-    assert parse_template("in/{queueTrigger}/{id}").bind(text) == "in/plain/m"
-    binary = queue_binding_data(
-        body=b"\xff{",
-        id="m",
-        dequeue_count=1,
-        insertion_time=None,
-        expiration_time=None,
-        next_visible_time=None,
-        pop_receipt=None,
-    )
+    assert parse_template("in/{queueTrigger}/{id}").bind(_bare_message(b"plain")) == "in/plain/m"
+    binary = _bare_message(b"\xff{")
     assert "QueueTrigger" not in binary and binary["Id"] == "m"  # not valid text: no QueueTrigger
+
+
+def _bare_message(body: bytes) -> dict[str, Any]:
+    """The binding data of a message with only an id and a dequeue count (no times, no pop receipt)."""
+    return queue_binding_data(
+        body=body,
+        id="m",
+        dequeue_count=1,
+        insertion_time=None,
+        expiration_time=None,
+        next_visible_time=None,
+        pop_receipt=None,
+    )
 
 
 def test_http_data_merges_body_query_and_route() -> None:

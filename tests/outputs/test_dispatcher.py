@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.outputs.hosted import failed_output_lines
 from tests.support.apps import write_app
-from tests.support.hostproc import HostProcess, free_port
+from tests.support.hostproc import free_port
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -38,13 +38,8 @@ def test_a_rabbitmq_output_failure_in_an_http_function_is_logged_once_with_funct
 ) -> None:
     url = rabbitmq if case == "missing queue" else f"amqp://guest:TopSecret42@127.0.0.1:{free_port()}/"
     root = write_app(tmp_path / "app", APP, settings={"RabbitMQConnection": url, "OrdersQueue": unique_name})
-    with HostProcess(root) as host:
-        host.wait_ready()
-        response = httpx.get(f"{host.base_url}/api/order", timeout=60)
-        host.terminate()
-        output = host.output()
-    assert response.status_code == 500
-    failures = [line for line in output.splitlines() if "output binding 'out' (rabbitMQ) failed" in line]
+    status, failures, output = failed_output_lines(root, "order", "'out' (rabbitMQ)")
+    assert status == 500
     assert len(failures) == 1, output
     assert "Function 'order'" in failures[0] and "Fix:" in failures[0]
     assert unique_name in failures[0] and "RabbitMQConnection" in failures[0]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +36,6 @@ def host_config(tmp_path: Path, **queues: Any) -> HostConfig:
     return load_host_config(tmp_path, {})
 
 
-@pytest.fixture
-async def service(azurite: str, unique_name: str) -> AsyncIterator[QueueServiceClient]:
-    client = QueueServiceClient.from_connection_string(azurite, retry_total=0)
-    yield client
-    async for queue in client.list_queues(name_starts_with=unique_name):
-        await client.delete_queue(queue.name)
-    await client.close()
-
-
 async def texts(service: QueueServiceClient, queue: str) -> list[str]:
     try:
         return [m.content for m in await service.get_queue_client(queue).peek_messages(max_messages=32)]
@@ -58,7 +48,7 @@ def test_the_registry_row_resolves_to_this_sender() -> None:
 
 
 async def test_each_value_type_becomes_messages_and_the_queue_is_created(
-    service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path
+    queue_service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path
 ) -> None:
     sender = QueueOutput(settings(unique_name, azurite), host_config(tmp_path))
     try:
@@ -69,7 +59,7 @@ async def test_each_value_type_becomes_messages_and_the_queue_is_created(
         await sender.send(["one", b"two", func.QueueMessage(body=b"three"), {"four": 4}, [5]])
     finally:
         await sender.aclose()
-    bodies = [base64.b64decode(text) for text in await texts(service, unique_name)]
+    bodies = [base64.b64decode(text) for text in await texts(queue_service, unique_name)]
     assert bodies == [
         "plain text ✓".encode(),
         b"\x00\xffbinary",
@@ -84,7 +74,7 @@ async def test_each_value_type_becomes_messages_and_the_queue_is_created(
 
 
 async def test_encoding_none_sends_the_text_itself(
-    service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path
+    queue_service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path
 ) -> None:
     sender = QueueOutput(settings(unique_name, azurite), host_config(tmp_path, messageEncoding="none"))
     try:
@@ -93,12 +83,12 @@ async def test_encoding_none_sends_the_text_itself(
             await sender.send(["sent?", b"\xff\xfe"])
     finally:
         await sender.aclose()
-    assert await texts(service, unique_name) == ["héllo", "bytes as utf-8"]  # nothing of the bad batch
+    assert await texts(queue_service, unique_name) == ["héllo", "bytes as utf-8"]  # nothing of the bad batch
 
 
 @pytest.mark.parametrize("value", [42, ["fine", 3.5], [None]])
 async def test_unsupported_values_fail_clearly_and_send_nothing(
-    service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path, value: Any
+    queue_service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path, value: Any
 ) -> None:
     sender = QueueOutput(settings(unique_name, azurite), host_config(tmp_path))
     try:
@@ -108,7 +98,7 @@ async def test_unsupported_values_fail_clearly_and_send_nothing(
         await sender.aclose()
     message = str(caught.value)
     assert f"queue output to '{unique_name}'" in message and "expected str, bytes, func.QueueMessage" in message
-    assert await texts(service, unique_name) == []
+    assert await texts(queue_service, unique_name) == []
 
 
 async def test_senders_share_one_client_per_connection_string(azurite: str, unique_name: str, tmp_path: Path) -> None:
@@ -124,7 +114,7 @@ async def test_senders_share_one_client_per_connection_string(azurite: str, uniq
 
 
 async def test_a_message_too_large_for_the_service_fails_with_the_limit_named(
-    service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path
+    queue_service: QueueServiceClient, azurite: str, unique_name: str, tmp_path: Path
 ) -> None:
     sender = QueueOutput(settings(unique_name, azurite), host_config(tmp_path))
     try:
@@ -133,7 +123,7 @@ async def test_a_message_too_large_for_the_service_fails_with_the_limit_named(
             await sender.send("x" * 60_000)  # 80 000 characters once base64-encoded
     finally:
         await sender.aclose()
-    assert await texts(service, unique_name) == [base64.b64encode(b"small").decode()]
+    assert await texts(queue_service, unique_name) == [base64.b64encode(b"small").decode()]
 
 
 def test_a_malformed_connection_string_is_a_configuration_error(tmp_path: Path) -> None:

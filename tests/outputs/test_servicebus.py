@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusReceivedMessage
 from azure.servicebus.management import ServiceBusAdministrationClient
@@ -25,6 +24,7 @@ from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.spec import BindingSpec
 from funchost.outputs import sender_class
 from funchost.outputs.servicebus import ServiceBusOutput, ServiceBusSendError
+from tests.outputs.hosted import failed_output_lines
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess
 from tests.support.servicebus_standin import StandIn
@@ -243,13 +243,8 @@ def test_through_funchost_start_a_send_failure_fails_the_invocation_once(
     """A real `funchost start`: the HTTP function answers 500 and one line names function, binding and fix."""
     root = write_app(tmp_path / "app", HOSTED_APP, settings={"Bus": servicebus.connection_string,
                                                              "OrdersQueue": "missing-orders"})
-    with HostProcess(root) as host:
-        host.wait_ready()
-        response = httpx.get(f"{host.base_url}/api/order", timeout=60)
-        host.terminate()
-        output = host.output()
-    assert response.status_code == 500
-    failures = [line for line in output.splitlines() if "output binding 'msg' (serviceBus) failed" in line]
+    status, failures, output = failed_output_lines(root, "order", "'msg' (serviceBus)")
+    assert status == 500
     assert len(failures) == 1, output
     assert "Function 'order'" in failures[0] and "'missing-orders' does not exist. Fix: create it" in failures[0]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,18 +16,10 @@ from tests.support.hostproc import SAMPLES, HostProcess
 pytestmark = pytest.mark.azurite
 
 
-@pytest.fixture
-async def service(azurite: str, unique_name: str) -> AsyncIterator[QueueServiceClient]:
-    client = QueueServiceClient.from_connection_string(azurite, retry_total=0)
-    yield client
-    async for queue in client.list_queues(name_starts_with=unique_name):
-        await client.delete_queue(queue.name)
-    await client.close()
-
-
 async def take(service: QueueServiceClient, queue: str, count: int, within: float = 30.0) -> list[dict[str, object]]:
     """Receive and delete `count` JSON messages (base64, the sample's encoding) from `queue`."""
-    client, taken = service.get_queue_client(queue), []
+    client = service.get_queue_client(queue)
+    taken: list[dict[str, object]] = []
     deadline = time.monotonic() + within
     while len(taken) < count:
         assert time.monotonic() < deadline, f"only {len(taken)} of {count} messages on '{queue}' after {within} s"
@@ -38,7 +29,7 @@ async def take(service: QueueServiceClient, queue: str, count: int, within: floa
     return taken
 
 
-async def test_orders_flow_from_http_through_both_queues(service: QueueServiceClient, unique_name: str) -> None:
+async def test_orders_flow_from_http_through_both_queues(queue_service: QueueServiceClient, unique_name: str) -> None:
     orders, processed = unique_name, f"{unique_name}-processed"
     env = {"AzureWebJobsStorage": "UseDevelopmentStorage=true", "ORDERS_QUEUE": orders, "PROCESSED_QUEUE": processed}
     sent = {f"A{i}": {"id": f"A{i}", "items": [{"price": 2.5, "quantity": i}, {"price": 1}]} for i in range(1, 6)}
@@ -50,11 +41,11 @@ async def test_orders_flow_from_http_through_both_queues(service: QueueServiceCl
                 assert (answer.status_code, answer.json()) == (202, {"accepted": order["id"]})
             rejected = await client.post("/api/orders", content=b"not json")
             assert rejected.status_code == 400
-        results = await take(service, processed, len(sent))
+        results = await take(queue_service, processed, len(sent))
         assert host.terminate() == 0
         log = host.output()
     assert {r["id"]: r["total"] for r in results} == {f"A{i}": 2.5 * i + 1 for i in range(1, 6)}
     assert len({r["messageId"] for r in results}) == len(sent)
-    props = await service.get_queue_client(orders).get_queue_properties()
+    props = await queue_service.get_queue_client(orders).get_queue_properties()
     assert props.approximate_message_count == 0  # every order message was deleted after processing
     assert "Order A5 totals 13.50 (attempt 1)" in log

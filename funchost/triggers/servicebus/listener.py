@@ -32,16 +32,16 @@ from azure.servicebus.exceptions import MessagingEntityNotFoundError
 from funchost.brokers.servicebus import describe, servicebus_client
 from funchost.metadata.broker_settings import ServiceBusSettings
 from funchost.metadata.trigger_kinds import SERVICE_BUS
-from funchost.triggers.base import ListenerContext, ListenerState
+from funchost.triggers.base import ListenerContext
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.servicebus.delivery import Delivery
 from funchost.triggers.servicebus.receiving import POLL_SECONDS, Receiving
-from funchost.triggers.supervisor import Problem, Supervisor
+from funchost.triggers.supervisor import Problem, SupervisedListener, Supervisor
 
 logger = logging.getLogger("funchost.servicebus")
 
 
-class ServiceBusListener:
+class ServiceBusListener(SupervisedListener):
     def __init__(self, ctx: ListenerContext) -> None:
         assert isinstance(ctx.settings, ServiceBusSettings)
         self._ctx = ctx
@@ -83,20 +83,7 @@ class ServiceBusListener:
                 self._function,
             )
 
-    # -- Listener contract -------------------------------------------------------------------------------------
-
-    def state(self) -> ListenerState:
-        return self._supervisor.state
-
-    def detail(self) -> str:
-        return self._supervisor.problem
-
-    @property
-    def in_flight(self) -> int:
-        return self._gate.in_flight
-
-    async def start(self) -> None:
-        await self._supervisor.start()
+    # -- Listener contract (state, detail, in_flight and start come from SupervisedListener) ----------------------
 
     async def stop(self, grace_seconds: float) -> None:
         self._supervisor.begin_stop()

@@ -18,8 +18,7 @@ from azure.core.exceptions import HttpResponseError, ResourceExistsError, Servic
 from azure.storage.blob.aio import BlobClient, BlobLeaseClient, BlobServiceClient
 
 from funchost.errors import HostJsonError
-from funchost.metadata.spec import lookup
-from funchost.metadata.timespan import parse_timespan
+from funchost.metadata.extension_options import host_json_seconds
 
 logger = logging.getLogger("funchost.singleton")
 HOSTS_CONTAINER = "azure-webjobs-hosts"
@@ -32,18 +31,11 @@ class SingletonOptions:
 
     @classmethod
     def from_host_json(cls, section: Mapping[str, Any]) -> SingletonOptions:
-        def seconds(key: str, default: float) -> float:
-            value = lookup(section, key)
-            if value is None:
-                return default
-            try:
-                return parse_timespan(str(value))
-            except ValueError as exc:
-                raise HostJsonError(f"host.json singleton.{key}: {exc}") from None
-
         options = cls(
-            listener_lock_period=seconds("listenerLockPeriod", 60.0),
-            recovery_polling_interval=seconds("listenerLockRecoveryPollingInterval", 60.0),
+            listener_lock_period=host_json_seconds(section, "listenerLockPeriod", 60.0, "singleton"),
+            recovery_polling_interval=host_json_seconds(
+                section, "listenerLockRecoveryPollingInterval", 60.0, "singleton"
+            ),
         )
         if not 15 <= options.listener_lock_period <= 60:
             raise HostJsonError(
