@@ -5,7 +5,8 @@
   the receipt is marked complete. False means "try again next poll" (another instance holds the receipt).
 - `run()` (BlobQueueTriggerExecutor): a queued message's blob is fetched; gone, or changed since (another ETag: the
   new version has its own receipt), it is dropped; else the function runs with the content. False (the function
-  failed) lets the queue retry it up to poisonBlobThreshold times.
+  failed) lets the queue retry it up to poisonBlobThreshold times. With the EventGrid source the ETag is not
+  compared (the extension checks it only for LogsAndContainerScan): the blob's current content runs.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class BlobTriggerExecutor:
         invoker: FunctionInvoker,
         binding: str,
         kind: BlobKind,
+        check_etag: bool = True,
     ) -> None:
         self.container = container
         self.receipts = receipts
@@ -49,6 +51,7 @@ class BlobTriggerExecutor:
         self._invoker = invoker
         self._binding = binding
         self._kind = kind
+        self._check_etag = check_etag
         self.invocations = 0
 
     def matches(self, blob_name: str) -> re.Match[str] | None:
@@ -96,7 +99,7 @@ class BlobTriggerExecutor:
                 return True
             raise
         properties = download.properties
-        if quoted_etag(properties.etag) != quoted_etag(message.get("ETag")):
+        if self._check_etag and quoted_etag(properties.etag) != quoted_etag(message.get("ETag")):
             return True  # changed since it was queued: the new version has its own receipt and message
         match = self.matches(name)
         if match is None:

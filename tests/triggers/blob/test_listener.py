@@ -94,24 +94,9 @@ async def test_a_failing_blob_reaches_the_poison_queue_after_the_threshold(
     await listener.start()
     try:
         etag = await storage.put("in/bad.txt", b"doomed")
-        found: list[dict[str, Any]] = []
-
-        async def poisoned() -> bool:
-            found.extend(await storage.poisoned())
-            return bool(found)
-
-        await until(poisoned, what="the blob's message on webjobs-blobtrigger-poison")
+        found = await storage.wait_poisoned()
         assert len(calls(listener)) == 3  # poisonBlobThreshold attempts, then poison
-        assert found == [
-            {
-                "Type": "BlobTrigger",
-                "FunctionId": "Host.Functions.work",
-                "BlobType": "BlockBlob",
-                "ContainerName": storage.container_name,
-                "BlobName": "in/bad.txt",
-                "ETag": etag,
-            }
-        ]
+        assert found == [storage.message("in/bad.txt", etag)]
         sweeps = listener.scanner.sweeps
         await until(lambda: listener.scanner.sweeps >= sweeps + 3, what="three more scans")
         assert len(calls(listener)) == 3  # its receipt is complete: not fired again
