@@ -40,6 +40,7 @@ what was expected and how to fix it, naming the file, function and setting invol
     ├── ImageBuildError               the image build failed; names the failing step (funchost.deploy)
     ├── ImagePushError                pushing the image failed (funchost.deploy)
     ├── DeployError                   the Kubernetes API refused an apply or delete (scale_controller.kube_apply)
+    ├── WebhookPayloadError           an extension webhook's body is malformed (Event Grid events; answered 400)
     └── InvocationError               raised inside the host when a function fails (wraps the user's error)
         ├── FunctionTimeoutError      the invocation ran past host.json functionTimeout
         ├── OutputBindingError        an output binding could not send what the function set (logged once)
@@ -103,6 +104,10 @@ class KeyFolderError(ConfigurationError):
 
 class StartupError(FunchostError):
     """The host could not start (for example the port is already in use)."""
+
+
+class WebhookPayloadError(FunchostError):
+    """An extension webhook's request body is not what the sender must send; the message says what (HTTP 400)."""
 
 
 class InvocationError(FunchostError):

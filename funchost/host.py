@@ -36,6 +36,7 @@ from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
 from funchost.http.open_files import raise_open_file_limit
 from funchost.http.server_limits import connection_cap, server_limits
+from funchost.http.webhooks import BlobEventReceiver, system_keys_needed
 from funchost.inputs import InputResolver
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
@@ -142,10 +143,17 @@ class Host:
             )
             self.listeners[spec.name] = cls(context)
         self.limits = server_limits(app.host_config)
-        self.keys = KeyStore.load(app.script_root, [f.spec.name for f in app.functions if f.spec.is_http])
+        http_functions = [f.spec.name for f in app.functions if f.spec.is_http]
+        self.keys = KeyStore.load(app.script_root, http_functions, system_keys=system_keys_needed(app))
         _register_log_secrets(self.keys)
         self.http_app = build_http_app(
-            app, self.invokers, keys=self.keys, metrics=self.metrics, status=self, manual_trigger=self.trigger_manually
+            app,
+            self.invokers,
+            keys=self.keys,
+            metrics=self.metrics,
+            status=self,
+            manual_trigger=self.trigger_manually,
+            blob_receivers=self.blob_receiver,
         )
         self._stop = asyncio.Event()
         self._listeners_started = False
@@ -160,6 +168,11 @@ class Host:
             detail = getattr(listener, "detail", None)  # optional: not every listener explains itself
             reports[listener.name] = ListenerReport(listener.state(), detail() if callable(detail) else "")
         return reports
+
+    def blob_receiver(self, function_name: str) -> BlobEventReceiver | None:
+        """The EventGrid-source blob trigger of `function_name` (its listener's `events`), for the blobs webhook."""
+        events = getattr(self.listeners.get(function_name), "events", None)
+        return events if events is not None and self._listeners_started else None
 
     async def trigger_manually(self, function_name: str, payload: str) -> None:
         listener = self.listeners.get(function_name)
@@ -259,5 +272,5 @@ def _register_log_secrets(keys: KeyStore) -> None:
     """Every key in force, and app settings named as secrets, are masked in every log line from now on."""
     loaded = keys.keys
     function_keys = (key for keys_of_one in loaded.functions.values() for key in keys_of_one.values())
-    register_secrets([loaded.master, *loaded.host.values(), *function_keys])
+    register_secrets([loaded.master, *loaded.host.values(), *function_keys, *loaded.system.values()])
     register_secret_settings(os.environ)

@@ -28,6 +28,7 @@ from funchost.http.regex_constraint import SlowRegexMatcher
 from funchost.http.routing import RouteSpec, RouteTable
 from funchost.http.server_limits import server_limits
 from funchost.http.streams import stream_endpoint
+from funchost.http.webhooks import BlobReceivers, ExtensionWebhooks
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import HttpTriggerSettings
@@ -47,12 +48,14 @@ def build_http_app(
     manual_trigger: ManualTrigger,
     lifespan: ExtraLifespan | None = None,
     wsgi_executor: Executor | None = None,
+    blob_receivers: BlobReceivers | None = None,
 ) -> ASGIApp:
     """The ASGI app to serve. Raises `ConfigurationError` for invalid or clashing routes.
 
     `invokers` maps function name → invoker (functions served natively as ASGI/WSGI apps need none; the invokers
     send non-HTTP outputs themselves); `lifespan` runs inside the app's lifespan, after the native ASGI apps
-    started; WSGI apps run on `wsgi_executor` (default: the event loop's default executor).
+    started; WSGI apps run on `wsgi_executor` (default: the event loop's default executor); `blob_receivers` finds
+    the running EventGrid-source blob trigger that /runtime/webhooks/blobs hands events to.
     """
     limit = app.host_config.max_request_body_size
     routes: list[RouteSpec] = []
@@ -83,7 +86,11 @@ def build_http_app(
     install_key_redaction()  # uvicorn's access log would otherwise print ?code=<key>
     slow_regex = SlowRegexMatcher(server_limits(app.host_config).regex_timeout)
     starlette_app = Starlette(
-        routes=[*health_routes(status, metrics, master=keys.accepted("admin", ""), errors=app.errors), *admin.routes()],
+        routes=[
+            *health_routes(status, metrics, master=keys.accepted("admin", ""), errors=app.errors),
+            *admin.routes(),
+            *ExtensionWebhooks(app, keys, blob_receivers).routes(),
+        ],
         lifespan=_lifespan(lifespans, lifespan, closing=slow_regex.close),
     )
     # Function requests go straight to the route table; Starlette (and its error middleware) only serves the

@@ -24,6 +24,7 @@ LIST_KEYS = "funchost keys list"
 _WHO = {
     "function": "a function key, a host key or the master key",
     "admin": "the master key",
+    "system": "the extension's system key or the master key",
 }
 
 

@@ -3,11 +3,12 @@
 Two formats, as the Functions host reads them in Linux containers:
 
 - key per file (`KubernetesSecretsRepository` / `ContainerAppsSecretsRepository`): file `host.master`,
-  `host.function.<name>`, `host.systemKey.<name>` (ignored: system keys guard extension webhooks) and
+  `host.function.<name>`, `host.systemKey.<name>` (system keys: they guard extension webhooks) and
   `functions.<function>.<name>`, each holding one key;
 - Azure secret documents (`FileSystemSecretsRepository`): `host.json` =
   `{"masterKey": {"name": "master", "value": ...}, "functionKeys": [{"name", "value"}], ...}` and
-  `<function>.json` = `{"keys": [{"name", "value"}]}`; `"encrypted": true` values cannot be read here.
+  `<function>.json` = `{"keys": [{"name", "value"}]}`; `"encrypted": true` values cannot be read here. A system key
+  the app needs (`needed`, e.g. `blobs_extension`) and `host.json` lacks is added to it, as the host creates it.
 """
 
 from __future__ import annotations
@@ -27,24 +28,29 @@ DEFAULT = "default"
 
 @dataclass
 class Keys:
-    """One source's keys: master, host keys by name, and function keys by (case-folded) function, then name."""
+    """One source's keys: master, host keys by name, function keys by (case-folded) function, then name, and
+    system keys (extension webhooks, `<extension>_extension`) by name."""
 
     master: str | None = None
     host: dict[str, str] = field(default_factory=dict)
     functions: dict[str, dict[str, str]] = field(default_factory=dict)
+    system: dict[str, str] = field(default_factory=dict)
 
     def merge_under(self, other: Keys) -> None:
         """Fill in what `other` has and this one lacks (this one wins on clashes)."""
         self.master = self.master or other.master
         for name, value in other.host.items():
             self.host.setdefault(name, value)
+        for name, value in other.system.items():
+            self.system.setdefault(name, value)
         for function, keys in other.functions.items():
             mine = self.functions.setdefault(function.casefold(), {})
             for name, value in keys.items():
                 mine.setdefault(name, value)
 
     def count(self) -> int:
-        return (1 if self.master else 0) + len(self.host) + sum(len(k) for k in self.functions.values())
+        functions = sum(len(k) for k in self.functions.values())
+        return (1 if self.master else 0) + len(self.host) + functions + len(self.system)
 
 
 def read_key_per_file(folder: Path) -> Keys:
@@ -60,13 +66,18 @@ def read_key_per_file(folder: Path) -> Keys:
             keys.master = value
         elif len(parts) == 3 and parts[:2] == ["host", "function"]:
             keys.host[parts[2]] = value
+        elif len(parts) == 3 and parts[:2] == ["host", "systemKey"]:
+            keys.system[parts[2]] = value
         elif len(parts) == 3 and parts[0] == "functions":
             keys.functions.setdefault(parts[1].casefold(), {})[parts[2]] = value
     return keys
 
 
-def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[[], str]) -> Keys:
-    """Read `host.json` and `<function>.json`; create `host.json` with new keys when it is missing (as Azure does)."""
+def read_azure_files(
+    folder: Path, functions: Iterable[str], generate: Callable[[], str], needed: Iterable[str] = ()
+) -> Keys:
+    """Read `host.json` and `<function>.json`; create `host.json` with new keys when it is missing, and add the
+    `needed` system keys it lacks (as Azure does)."""
     keys = Keys()
     host_file = folder / "host.json"
     if folder.is_dir():
@@ -89,6 +100,14 @@ def read_azure_files(folder: Path, functions: Iterable[str], generate: Callable[
     keys.master = _value(master, host_file) if isinstance(master, dict) else (str(master) if master else None)
     for entry in _entries(host.get("functionKeys"), host_file):
         keys.host[str(entry.get("name") or DEFAULT)] = _value(entry, host_file)
+    system = _entries(host.get("systemKeys"), host_file)
+    missing = [name for name in needed if not any(str(e.get("name")) == name for e in system)]
+    if missing:
+        system.extend({"name": name, "value": generate(), "encrypted": False} for name in missing)
+        host["systemKeys"] = system
+        write_private(host_file, json.dumps(host, indent=2) + "\n")
+    for entry in system:
+        keys.system[str(entry.get("name"))] = _value(entry, host_file)
     for function in functions:
         path = folder / f"{function.lower()}.json"
         if path.exists():

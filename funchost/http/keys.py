@@ -55,10 +55,16 @@ class KeyStore:
     sources: tuple[str, ...] = ()
 
     @classmethod
-    def load(cls, script_root: Path, functions: Iterable[str], env: Mapping[str, str] | None = None) -> KeyStore:
+    def load(
+        cls,
+        script_root: Path,
+        functions: Iterable[str],
+        env: Mapping[str, str] | None = None,
+        system_keys: Iterable[str] = (),
+    ) -> KeyStore:
         """Same as `load_keys`: collect keys from every source (generating the project keys file on first start)."""
         try:
-            return load_keys(script_root, functions, env)
+            return load_keys(script_root, functions, env, system_keys)
         except OSError as exc:  # an unwritable .funchost, an unreadable key file: the user's to fix, not a crash
             where = exc.filename or script_root
             raise ConfigurationError(
@@ -85,6 +91,12 @@ class KeyStore:
         own = self.keys.functions.get(function.casefold(), {}).values()
         return (*(k.encode() for k in own), *(k.encode() for k in self.keys.host.values()), *master)
 
+    def accepted_system(self, name: str) -> tuple[bytes, ...]:
+        """An extension webhook's keys: its system key `name` (e.g. `blobs_extension`) and the master key — as the
+        host's SystemKeyAuthLevel policy, where an admin-level key passes every check."""
+        own = self.keys.system.get(name)
+        return (*((own.encode(),) if own else ()), *self.accepted("admin", ""))
+
 
 def key_matches(presented: bytes, accepted: tuple[bytes, ...]) -> bool:
     """Constant-time comparison against every accepted key (no early exit that would reveal which one)."""
@@ -94,10 +106,13 @@ def key_matches(presented: bytes, accepted: tuple[bytes, ...]) -> bool:
     return found
 
 
-def load_keys(script_root: Path, functions: Iterable[str], env: Mapping[str, str] | None = None) -> KeyStore:
-    """Collect keys from every source, generating the project keys file on first start."""
+def load_keys(
+    script_root: Path, functions: Iterable[str], env: Mapping[str, str] | None = None, system_keys: Iterable[str] = ()
+) -> KeyStore:
+    """Collect keys from every source, generating the project keys file on first start. `system_keys`: the
+    extension webhook keys the app needs; the writable stores get them added when missing."""
     env = os.environ if env is None else env
-    names = list(functions)
+    names, needed = list(functions), list(system_keys)
     keys, sources = _from_environment(env, names)
     storage = env.get(STORAGE_TYPE_ENV, "").strip()
     folder = Path(env[SECRETS_PATH_ENV]) if env.get(SECRETS_PATH_ENV) else None
@@ -106,7 +121,7 @@ def load_keys(script_root: Path, functions: Iterable[str], env: Mapping[str, str
         sources.append(f"key files in {folder or KUBERNETES_SECRETS_DIR}")
     elif storage.lower() == "files":
         store = folder or FILES_SECRETS_DIR
-        keys.merge_under(read_azure_files(store, names, generate_key))
+        keys.merge_under(read_azure_files(store, names, generate_key, needed))
         sources.append(f"Azure secret files in {store}")
     elif storage:
         raise ConfigurationError(
@@ -117,8 +132,15 @@ def load_keys(script_root: Path, functions: Iterable[str], env: Mapping[str, str
     else:
         state = env.get(STATE_DIR_ENV)
         path = Path(state) / PROJECT_KEYS_FILE.name if state else script_root / PROJECT_KEYS_FILE
-        keys.merge_under(read_project_keys(path, names, generate_key))
+        keys.merge_under(read_project_keys(path, names, generate_key, needed))
         sources.append(str(path))
+    for name in needed:
+        if name not in keys.system:
+            logger.warning(
+                "No system key '%s' in %s: its webhook accepts only the master key. Fix: add it to the key store",
+                name,
+                ", ".join(sources),
+            )
     if keys.master is None:
         logger.warning("No master key is configured: the /admin API answers 401 to every request")
     logger.info("Loaded %d function key(s) from %s", keys.count(), ", ".join(sources))

@@ -2,7 +2,10 @@
 
 Format (documented in docs/http.md)::
 
-    {"masterKey": "...", "hostKeys": {"default": "..."}, "functionKeys": {"<function>": {"default": "..."}}}
+    {"masterKey": "...", "hostKeys": {"default": "..."}, "functionKeys": {"<function>": {"default": "..."}},
+     "systemKeys": {"blobs_extension": "..."}}
+
+`systemKeys` holds the extension webhook keys; one is added when the app first needs it (as the host creates it).
 
 The file and its folder are private to the owner (0600 / 0700), and the folder carries a `.gitignore` of `*`; both
 are written by `funchost.http.key_files` (atomic, never through a planted link, refused in a folder others can
@@ -25,8 +28,11 @@ from funchost.http.key_sources import DEFAULT, Keys
 logger = logging.getLogger("funchost.http.keys")
 
 
-def read_project_keys(path: Path, functions: Iterable[str], generate: Callable[[], str]) -> Keys:
-    """Read the project's keys file, adding (and saving) whatever is missing: master, host and function keys."""
+def read_project_keys(
+    path: Path, functions: Iterable[str], generate: Callable[[], str], needed: Iterable[str] = ()
+) -> Keys:
+    """Read the project's keys file, adding (and saving) whatever is missing: master, host, function keys and the
+    `needed` system keys."""
     if path.parent.is_dir():
         check_key_folder(path.parent)  # before reading: keys planted by another user would be accepted
     doc = _read_project_file(path) if path.exists() else {}
@@ -40,6 +46,10 @@ def read_project_keys(path: Path, functions: Iterable[str], generate: Callable[[
     for name in functions:
         if not any(existing.casefold() == name.casefold() for existing in function_keys):
             function_keys[name], changed = {DEFAULT: generate()}, True
+    system: dict[str, str] = doc.setdefault("systemKeys", {}) if needed or "systemKeys" in doc else {}
+    for name in needed:
+        if name not in system:
+            system[name], changed = generate(), True
     if changed:
         write_private(path, json.dumps(doc, indent=2) + "\n")
         write_private(path.parent / ".gitignore", "*\n")
@@ -48,6 +58,7 @@ def read_project_keys(path: Path, functions: Iterable[str], generate: Callable[[
         master=doc["masterKey"],
         host=dict(host),
         functions={function.casefold(): dict(keys) for function, keys in function_keys.items()},
+        system=dict(system),
     )
 
 
@@ -66,6 +77,8 @@ def _read_project_file(path: Path) -> dict[str, Any]:
             problem = "masterKey is not a string"
         elif not _names_to_keys(host):
             problem = "hostKeys is not an object of name → key string"
+        elif not _names_to_keys(doc.get("systemKeys", {})):
+            problem = "systemKeys is not an object of name → key string"
         elif not isinstance(functions, dict) or not all(_names_to_keys(v) for v in functions.values()):
             problem = "functionKeys is not an object of function → {name → key string}"
     if problem is not None:

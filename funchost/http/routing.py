@@ -26,11 +26,13 @@ RESERVED_ROUTE_STARTS = ("admin", "runtime")
 HOST_PATHS = ("healthz", "readyz", "metrics")
 _HOST_EXACT = frozenset(f"/{path}" for path in HOST_PATHS) | frozenset(f"/{path}/" for path in HOST_PATHS)
 _ADMIN = frozenset({"/admin", "/admin/"})
+WEBHOOKS = "/runtime/webhooks/"  # extension webhooks (funchost/http/webhooks.py)
 
 
 def is_host_path(raw_path: str) -> bool:
-    """The host's own paths (probes, metrics, everything under /admin), which no function route ever claims."""
-    return raw_path in _HOST_EXACT or raw_path[:7].lower() in _ADMIN
+    """The host's own paths (probes, metrics, everything under /admin and /runtime/webhooks/), which no function
+    route ever claims."""
+    return raw_path in _HOST_EXACT or raw_path[:7].lower() in _ADMIN or raw_path[:18].lower() == WEBHOOKS
 
 
 @dataclass(frozen=True)

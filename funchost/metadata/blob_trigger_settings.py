@@ -4,7 +4,7 @@ The path is `container/blob-pattern` as the extension's BlobPath: the container 
 scans one container; BlobTriggerAttributeBindingProvider does not allow parameters in it), the blob part a binding
 template (`{name}`, `{name}.{ext}`, `images/{name}.png`) matched with the SDK's capture pattern. The literal text
 before the first `{` is the prefix the scan lists with. `source` is `LogsAndContainerScan` (the default, the
-polling source funchost runs) or `EventGrid` (not hosted yet: the function is put in error with the fix).
+polling source) or `EventGrid` (Event Grid posts BlobCreated events to the blob extension webhook, no scan).
 """
 
 from __future__ import annotations
@@ -73,15 +73,10 @@ def parse_blob_trigger(binding: BindingSpec, function: str, env: Mapping[str, st
             f"binding '{binding.name}' (blobTrigger) has source '{source}'",
             f"use one of: {', '.join(SOURCES)}",
         )
-    if canonical == "EventGrid":
-        raise FunctionDefinitionError(
-            function,
-            f"binding '{binding.name}' (blobTrigger) uses source 'EventGrid', which funchost does not host yet "
-            "(no blob extension webhook endpoint)",
-            "remove source (the default LogsAndContainerScan polls the container), or run it on Azure",
-        )
     connection = storage_connection(binding.get("connection"), where=where, service="blob", env=env)
-    return BlobTriggerSettings(path=path, container=container, blob_pattern=blob, connection=connection)
+    return BlobTriggerSettings(
+        path=path, container=container, blob_pattern=blob, connection=connection, source=canonical
+    )
 
 
 def keda_blob_prefix(settings: BlobTriggerSettings, options: Mapping[str, object]) -> str | None:

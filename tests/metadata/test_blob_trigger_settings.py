@@ -37,6 +37,8 @@ def test_path_splits_into_container_pattern_and_prefix() -> None:
     assert settings.connection.setting_name == "AzureWebJobsStorage"
     everything = parse(path="uploads")
     assert everything.prefix == "" and everything.capture().match("any/blob") is not None
+    assert settings.source == "LogsAndContainerScan"
+    assert parse(path="uploads/{name}", source="eventgrid").source == "EventGrid"  # any casing, as the enum parse
 
 
 @pytest.mark.parametrize(
@@ -47,7 +49,6 @@ def test_path_splits_into_container_pattern_and_prefix() -> None:
         ({"path": "uploads/{data.id}"}, "is not a valid blob path pattern", "plain {name} parameters"),
         ({"path": "{c}/{name}"}, "has a parameter in the container name", "name one container literally"),
         ({"path": "Bad_Container/{name}"}, "Bad_Container", "lowercase"),
-        ({"path": "uploads/{name}", "source": "EventGrid"}, "source 'EventGrid'", "LogsAndContainerScan"),
         ({"path": "uploads/{name}", "source": "Logs"}, "source 'Logs'", "LogsAndContainerScan, EventGrid"),
         ({"path": "uploads/{name}", "connection": "Missing"}, "connection 'Missing'", "Fix: add"),
     ],

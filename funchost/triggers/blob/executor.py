@@ -2,10 +2,14 @@
 
 - `enqueue()` (BlobTriggerExecutor): a scanned blob that matches the path pattern and still exists gets a receipt
   (created incomplete, leased, re-read) and, if no instance completed it yet, a message on the shared queue; then
-  the receipt is marked complete. False means "try again next poll" (another instance holds the receipt).
+  the receipt is marked complete with the metadata read under the lease. A blob newer than the last finished
+  sweep's mark tries the conditional create before any read: 6 requests for a new blob (create, lease, read,
+  queue, mark, release) where the extension makes 8. False means "try again next poll" (another instance holds
+  the receipt).
 - `run()` (BlobQueueTriggerExecutor): a queued message's blob is fetched; gone, or changed since (another ETag: the
   new version has its own receipt), it is dropped; else the function runs with the content. False (the function
-  failed) lets the queue retry it up to poisonBlobThreshold times.
+  failed) lets the queue retry it up to poisonBlobThreshold times. With the EventGrid source the ETag is not
+  compared (the extension checks it only for LogsAndContainerScan): the blob's current content runs.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from funchost.brokers.azure_storage import is_not_found
 from funchost.errors import InvocationError
 from funchost.invocation import FunctionInvoker
 from funchost.triggers.blob.convert import BlobKind, blob_value
-from funchost.triggers.blob.receipts import BlobReceipts
+from funchost.triggers.blob.receipts import BlobReceipts, completed
 from funchost.triggers.blob.scanner import Candidate, quoted_etag
 from funchost.triggers.blob.shared_queue import SharedBlobQueue
 
@@ -42,6 +46,7 @@ class BlobTriggerExecutor:
         invoker: FunctionInvoker,
         binding: str,
         kind: BlobKind,
+        check_etag: bool = True,
     ) -> None:
         self.container = container
         self.receipts = receipts
@@ -51,6 +56,7 @@ class BlobTriggerExecutor:
         self._invoker = invoker
         self._binding = binding
         self._kind = kind
+        self._check_etag = check_etag
         self.invocations = 0
 
     def matches(self, blob_name: str) -> re.Match[str] | None:
@@ -60,17 +66,21 @@ class BlobTriggerExecutor:
         if self.matches(blob.name) is None:
             return True
         receipt = self.receipts.reference(self.container.container_name, blob.name, blob.etag)
-        state = await self.receipts.read(receipt)
-        if state is True:
-            return True  # already queued by this or another instance
-        if state is None and not await self.receipts.try_create(receipt):
-            return False  # another instance just created it
+        # A blob no finished sweep saw is most likely new: create its receipt first (one request then); else read
+        # first, as the extension does, so a rescan of the newest second costs one read per blob.
+        if not (blob.fresh and await self.receipts.try_create(receipt)):
+            state = await self.receipts.read(receipt)
+            if state is True:
+                return True  # already queued by this or another instance
+            if state is None and (blob.fresh or not await self.receipts.try_create(receipt)):
+                return False  # another instance just created (or deleted) it: try again next poll
         lease = await self.receipts.try_lease(receipt)
         if lease is None:
             return False  # another instance holds it (or took it over)
         try:
-            if await self.receipts.read(receipt) is True:
-                return True
+            metadata = await self.receipts.metadata(receipt)  # again, under the lease
+            if metadata is None or completed(metadata):
+                return metadata is not None
             await self.queue.enqueue(
                 {
                     "Type": "BlobTrigger",
@@ -81,7 +91,7 @@ class BlobTriggerExecutor:
                     "ETag": blob.etag,
                 }
             )
-            await self.receipts.mark_completed(receipt, lease)
+            await self.receipts.mark_completed(receipt, lease, metadata)
             return True
         finally:
             await self.receipts.release(lease)
@@ -98,7 +108,7 @@ class BlobTriggerExecutor:
                 return True
             raise
         properties = download.properties
-        if quoted_etag(properties.etag) != quoted_etag(message.get("ETag")):
+        if self._check_etag and quoted_etag(properties.etag) != quoted_etag(message.get("ETag")):
             return True  # changed since it was queued: the new version has its own receipt and message
         match = self.matches(name)
         if match is None:

@@ -8,6 +8,9 @@ to `webjobs-blobtrigger-poison` after poisonBlobThreshold failures (`poison`). R
 instances and across restarts; the queue makes processing at-least-once (a `kill -9` mid-function leaves the
 message to reappear, mid-scan leaves an incomplete receipt whose lease lapses and the mark before the blob).
 
+With `source: EventGrid` there is no scan: Event Grid's BlobCreated events reach the webhook, which hands them to
+`events` (`eventgrid.BlobEventReceiver`) to be queued; the queue and function run as above.
+
 A container that does not exist is reported (a warning naming the function, binding and fix, and the `waiting`
 state in /readyz) and polled for until it exists, as the extension does; storage that cannot be reached is retried
 with back-off, as the queue trigger.
@@ -33,6 +36,7 @@ from funchost.errors import ConfigurationError
 from funchost.metadata.trigger_kinds import BLOB
 from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.blob.convert import blob_kind
+from funchost.triggers.blob.eventgrid import BlobEventReceiver
 from funchost.triggers.blob.executor import BlobTriggerExecutor
 from funchost.triggers.blob.receipts import BlobReceipts
 from funchost.triggers.blob.scanner import Candidate, ContainerScanner, quoted_etag
@@ -98,7 +102,17 @@ class BlobListener:
             invoker=ctx.invoker,
             binding=self._binding,
             kind=blob_kind(function, self._binding, annotation),
+            check_etag=settings.source != "EventGrid",
         )
+        self.events: BlobEventReceiver | None = None  # set with the EventGrid source: no scan then
+        if settings.source == "EventGrid":
+            self.events = BlobEventReceiver(
+                function_id=self._function_id,
+                container=settings.container,
+                matcher=self.executor.matcher,
+                queue=self._shared,
+                account_url=self._blobs.url,
+            )
         self.scanner = ContainerScanner(
             self._blobs, self._container, host_id=ctx.host_id, function_id=self._function_id, prefix=settings.prefix
         )
@@ -119,6 +133,20 @@ class BlobListener:
         return self._shared.in_flight
 
     async def start(self) -> None:
+        if self.events is not None:
+            await self._shared.ensure_queue()
+            self._shared.register(self._function_id, self.executor.run)
+            self._state = ListenerState.RUNNING
+            logger.info(
+                "Blob trigger '%s' takes Event Grid events for container '%s' (pattern '%s') at "
+                "/runtime/webhooks/blobs?functionName=%s, through queue '%s'",
+                self._function,
+                self._settings.container,
+                self._settings.blob_pattern or "*",
+                self._function_id,
+                self._shared.name,
+            )
+            return
         try:
             exists = await self._container.exists()
         except AzureError as exc:

@@ -27,6 +27,10 @@ INCOMPLETE = "Incomplete"  # BlobReceipt.IncompleteKey: its presence marks an un
 LEASE_SECONDS = 30  # BlobReceiptManager.LeasePeriod
 
 
+def completed(metadata: dict[str, str]) -> bool:
+    return not any(key.lower() == INCOMPLETE.lower() for key in metadata)
+
+
 def receipt_name(host_id: str, function_id: str, container: str, blob: str, etag: str) -> str:
     return f"{RECEIPTS_DIRECTORY}/{host_id}/{function_id}/{etag}/{container}/{blob}"
 
@@ -42,13 +46,18 @@ class BlobReceipts:
 
     async def read(self, receipt: BlobClient) -> bool | None:
         """None: no receipt; True: completed; False: incomplete."""
+        metadata = await self.metadata(receipt)
+        return None if metadata is None else completed(metadata)
+
+    async def metadata(self, receipt: BlobClient) -> dict[str, str] | None:
+        """The receipt's metadata (None: no receipt)."""
         try:
             properties = await receipt.get_blob_properties()
         except AzureError as exc:
             if is_not_found(exc):
                 return None
             raise
-        return not any(key.lower() == INCOMPLETE.lower() for key in (properties.metadata or {}))
+        return dict(properties.metadata or {})
 
     async def try_create(self, receipt: BlobClient) -> bool:
         """Create the incomplete receipt unless one exists (False: another instance just created it)."""
@@ -79,11 +88,16 @@ class BlobReceipts:
             raise
         return lease
 
-    async def mark_completed(self, receipt: BlobClient, lease: BlobLeaseClient) -> None:
+    async def mark_completed(
+        self, receipt: BlobClient, lease: BlobLeaseClient, metadata: dict[str, str] | None = None
+    ) -> None:
+        """Remove `Incomplete` from the metadata, under the lease. `metadata`: as read while holding the lease (no
+        one else can change it then), which saves reading it again as BlobReceiptManager.MarkCompletedAsync does."""
         try:
-            properties = await receipt.get_blob_properties(lease=lease)
-            metadata = {k: v for k, v in (properties.metadata or {}).items() if k.lower() != INCOMPLETE.lower()}
-            await receipt.set_blob_metadata(metadata, lease=lease)
+            if metadata is None:
+                metadata = dict((await receipt.get_blob_properties(lease=lease)).metadata or {})
+            kept = {k: v for k, v in metadata.items() if k.lower() != INCOMPLETE.lower()}
+            await receipt.set_blob_metadata(kept, lease=lease)
         except HttpResponseError as exc:
             if not (is_not_found(exc) or is_lease_lost(exc)):
                 raise

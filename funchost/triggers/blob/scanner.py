@@ -40,6 +40,7 @@ class Candidate:
     etag: str
     last_modified: datetime.datetime
     blob_type: str
+    fresh: bool = False  # modified after the mark: no finished sweep saw it (its receipt most likely does not exist)
 
 
 class ContainerScanner:
@@ -111,6 +112,7 @@ class ContainerScanner:
                         quoted_etag(blob.etag),
                         modified,
                         str(getattr(blob.blob_type, "value", blob.blob_type) or "BlockBlob"),
+                        modified > self.last_sweep_latest,
                     )
                 )
         self.continuation = pages.continuation_token  # type: ignore[attr-defined]

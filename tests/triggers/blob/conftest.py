@@ -23,6 +23,7 @@ from funchost.triggers.base import ListenerContext
 from funchost.triggers.blob.listener import BlobListener
 from funchost.triggers.blob.poison import POISON_QUEUE
 from tests.support.apps import write_app
+from tests.support.waiting import until
 
 HEADER = "import azure.functions as func\napp = func.FunctionApp()\n"
 
@@ -50,6 +51,28 @@ class Storage:
                 mine.append(body)
                 await poison.delete_message(message)
         return mine
+
+    async def wait_poisoned(self) -> list[dict[str, Any]]:
+        """Wait for this container's messages on webjobs-blobtrigger-poison and take them."""
+        found: list[dict[str, Any]] = []
+
+        async def poisoned() -> bool:
+            found.extend(await self.poisoned())
+            return bool(found)
+
+        await until(poisoned, what="the blob's message on webjobs-blobtrigger-poison")
+        return found
+
+    def message(self, name: str, etag: str, function: str = "work") -> dict[str, Any]:
+        """The shared-queue message (BlobTriggerMessage) of one blob of this container."""
+        return {
+            "Type": "BlobTrigger",
+            "FunctionId": f"Host.Functions.{function}",
+            "BlobType": "BlockBlob",
+            "ContainerName": self.container_name,
+            "BlobName": name,
+            "ETag": etag,
+        }
 
     async def receipts(self, host_id: str) -> list[str]:
         hosts = self.blobs.get_container_client("azure-webjobs-hosts")

@@ -6,6 +6,7 @@ attempts, and a missing container is waited for, with a warning naming the funct
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from azure.core.exceptions import ResourceExistsError
 
 from funchost.triggers.base import ListenerState
 from funchost.triggers.blob.receipts import INCOMPLETE
+from funchost.triggers.blob.scanner import Candidate, quoted_etag
 from tests.support.waiting import until
 from tests.triggers.blob.conftest import Storage
 
@@ -94,24 +96,9 @@ async def test_a_failing_blob_reaches_the_poison_queue_after_the_threshold(
     await listener.start()
     try:
         etag = await storage.put("in/bad.txt", b"doomed")
-        found: list[dict[str, Any]] = []
-
-        async def poisoned() -> bool:
-            found.extend(await storage.poisoned())
-            return bool(found)
-
-        await until(poisoned, what="the blob's message on webjobs-blobtrigger-poison")
+        found = await storage.wait_poisoned()
         assert len(calls(listener)) == 3  # poisonBlobThreshold attempts, then poison
-        assert found == [
-            {
-                "Type": "BlobTrigger",
-                "FunctionId": "Host.Functions.work",
-                "BlobType": "BlockBlob",
-                "ContainerName": storage.container_name,
-                "BlobName": "in/bad.txt",
-                "ETag": etag,
-            }
-        ]
+        assert found == [storage.message("in/bad.txt", etag)]
         sweeps = listener.scanner.sweeps
         await until(lambda: listener.scanner.sweeps >= sweeps + 3, what="three more scans")
         assert len(calls(listener)) == 3  # its receipt is complete: not fired again
@@ -154,5 +141,30 @@ async def test_a_container_deleted_while_running_turns_the_listener_to_waiting(
 
         await until(recreated, what="the container to be created again")
         await until(lambda: listener.state() == ListenerState.RUNNING, what="running again")
+    finally:
+        await listener.stop(5)
+
+
+async def test_a_fresh_candidate_with_a_completed_receipt_is_not_queued_again(
+    make_listener: Any, storage: Storage
+) -> None:
+    """A blob newer than the mark tries the receipt create first; when a receipt exists (a restart mid-sweep) the
+    create fails without touching it, and a completed one means no second message."""
+    listener = make_listener(RECORDING, env={"CONTAINER": storage.container_name})
+    await listener.start()
+    try:
+        await storage.put("in/a.txt", b"once")
+        queue = listener.executor.queue.queue
+
+        async def settled() -> bool:
+            return (await queue.get_queue_properties()).approximate_message_count == 0 and bool(calls(listener))
+
+        await until(settled, what="the first invocation and its message deleted")
+        properties = await storage.container.get_blob_client("in/a.txt").get_blob_properties()
+        again = Candidate("in/a.txt", quoted_etag(properties.etag), properties.last_modified, "BlockBlob", fresh=True)
+        assert await listener.executor.enqueue(again) is True
+        assert await listener.executor.enqueue(replace(again, fresh=False)) is True
+        assert (await queue.get_queue_properties()).approximate_message_count == 0
+        assert len(calls(listener)) == 1
     finally:
         await listener.stop(5)
