@@ -4,8 +4,9 @@
   environment mapping (its source mentions `env`/`environ`), `setting("NAME")`, a module constant passed to those
   (`env.get(MASTER_KEY_ENV)`), `for name in ("A", "B"): env.get(name)`, and prefix constants (`*_ENV_PREFIX`).
 - host.json keys: the key argument of the host.json readers (`lookup(section, "batchSize")`, `_int(...)`,
-  `_seconds(...)`, `_bool(...)`, `.extension("queues")`, singleton's `seconds("listenerLockPeriod", ...)`) in every
-  module that reads host.json, plus the scaler options table of `scale.functions.<name>`.
+  `_seconds(...)`, `host_json_seconds(...)`, `_bool(...)`, `.extension("queues")`, singleton's
+  `seconds("listenerLockPeriod", ...)`) in every module that reads host.json, plus the scaler options table of
+  `scale.functions.<name>`.
 - local.settings.json entries: what `load_local_settings` reads from the document, and `local_settings.host` keys.
 
 A name missing from the reference fails the test with the list of missing names, by kind: add a row for each.
@@ -26,7 +27,16 @@ SOURCES = sorted([*(ROOT / "funchost").rglob("*.py"), *(ROOT / "scale_controller
 ENV_RECEIVER = re.compile(r"env|environ", re.IGNORECASE)
 SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_:]*$")
 # host.json reader → index of its key argument.
-HOST_JSON_READERS = {"lookup": 1, "_int": 1, "_seconds": 1, "_bool": 1, "_section": 1, "seconds": 0, "extension": 0}
+HOST_JSON_READERS = {
+    "lookup": 1,
+    "_int": 1,
+    "_seconds": 1,
+    "host_json_seconds": 1,
+    "_bool": 1,
+    "_section": 1,
+    "seconds": 0,
+    "extension": 0,
+}
 # Modules whose lookup() reads binding JSON (function.json / decorator fields), not host.json.
 BINDING_READERS = {"funchost/metadata/spec.py"}
 # Read from the environment but not settings a user configures: what the OS, the shell or a container sets.
