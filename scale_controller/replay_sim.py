@@ -7,17 +7,28 @@ wait in one FIFO queue (as a fluid: fractions of messages). A replica counts fro
 The controller sees the queue's ApproximateMessagesCount (waiting + held) and is asked every step; it acts on its
 own clock. Scale-in removes the newest replicas first (LocalProcessTarget). The run ends once the trace is over,
 the queue is empty and the controller is at 0 replicas, or `tail_seconds` after the trace.
+
+Standby (`Workers.standby_seconds` set; what `funchost up` does, scale_controller/targets/local.py): one extra
+process is kept pre-started. It is loaded (imports done) `start_seconds − standby_seconds` after its spawn, and it is
+already loaded when the run begins (the controller ran before the trace). A scale-out promotes it for its first new
+replica, which then takes messages `standby_seconds` after max(promotion, loaded); every other new replica of that
+scale-out starts cold. A promotion schedules the next standby's spawn `STANDBY_DELAY_SECONDS` later; a scale-out in
+between finds none and starts cold. The standby is not a replica (no replica-seconds); its time is `standby_seconds`
+of the Outcome. Promotions are rounded up to a whole step. Without a standby (None: docker / kubernetes targets,
+KEDA's pods) every replica starts cold.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import math
+from bisect import bisect_right, insort
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from scale_controller.replay_metrics import Outcome, summarize
 from scale_controller.replay_trace import Trace
+from scale_controller.targets.local import STANDBY_DELAY_SECONDS
 
 DT = 0.1  # seconds per step: controller phases and measured start times are resolved to this
 
@@ -27,12 +38,18 @@ class Workers:
     start_seconds: float  # spawn → first message taken
     rate: float  # messages per second one started worker takes while messages wait
     slots: int = 24  # messages one busy worker holds at once (the queue trigger's batchSize + newBatchThreshold)
+    standby_seconds: float | None = None  # 'go' to a loaded standby → first message taken; None: no standby
 
     def __post_init__(self) -> None:
         if self.start_seconds < 0 or self.rate <= 0 or self.slots < 1:
             raise ValueError(
                 f"workers start {self.start_seconds} s, rate {self.rate} msg/s, slots {self.slots}: expected a start"
                 " of 0 s or more, a rate above 0 and at least 1 slot"
+            )
+        if self.standby_seconds is not None and not 0 <= self.standby_seconds <= self.start_seconds:
+            raise ValueError(
+                f"standby promotion {self.standby_seconds} s: expected 0 s up to the cold start"
+                f" ({self.start_seconds} s)"
             )
 
 
@@ -62,14 +79,48 @@ class Run:
     timeline: Timeline
 
 
+class Pool:
+    """The replicas (the step each takes its first message, in spawn order) and the standby, in steps."""
+
+    def __init__(self, workers: Workers) -> None:
+        self.cold = round(workers.start_seconds / DT)
+        # a promotion is rounded up to a whole step (never faster than measured), a cold start to the nearest one
+        promote = None if workers.standby_seconds is None else math.ceil(workers.standby_seconds / DT - 1e-9)
+        self.promote = None if promote is None else min(promote, self.cold)
+        self.delay = round(STANDBY_DELAY_SECONDS / DT)
+        self.ready: list[int] = []  # per replica, oldest first
+        self.by_time: list[int] = []  # the same, sorted
+        self.standby: int | None = None if self.promote is None else -self.cold  # the step it is loaded: before 0
+        self.respawn: int | None = None  # the step the next standby is spawned
+        self.standby_steps = 0
+
+    def step(self, step: int, desired: int) -> None:
+        if self.respawn is not None and step >= self.respawn:
+            assert self.promote is not None
+            self.standby, self.respawn = step + self.cold - self.promote, None
+        while len(self.ready) > desired:
+            self.by_time.remove(self.ready.pop())  # the newest first
+        while len(self.ready) < desired:
+            if self.standby is not None and self.promote is not None:
+                at = max(step, self.standby) + self.promote
+                self.standby, self.respawn = None, step + self.delay
+            else:
+                at = step + self.cold
+            self.ready.append(at)
+            insort(self.by_time, at)
+        self.standby_steps += self.standby is not None
+
+    def started(self, step: int) -> int:
+        return bisect_right(self.by_time, step)
+
+
 def simulate(trace: Trace, workers: Workers, controller: Controller, tail_seconds: float = 1800.0) -> Run:
     per_step = round(1 / DT)
-    start_steps = round(workers.start_seconds / DT)
     hold_steps = max(1, round(workers.slots / workers.rate / DT))
     capacity = workers.rate * DT
     waiting: deque[list[float]] = deque()  # [arrival step, amount], oldest first
     held: deque[tuple[int, float]] = deque()  # (step it is finished, amount)
-    replicas: list[int] = []  # the step each replica was spawned, oldest first
+    pool = Pool(workers)
     waits: list[tuple[float, float]] = []  # (seconds waited, amount)
     changes: list[tuple[float, int]] = []  # (time, new replica count)
     queued = in_hold = replica_steps = 0.0
@@ -84,18 +135,17 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
         second = step // per_step
         if second < trace.seconds and trace.arrivals[second]:
             amount = trace.arrivals[second] / per_step
-            ready = bisect_right(replicas, step - start_steps)
-            if episode is None and queued + in_hold == 0 and ready == 0:
+            if episode is None and queued + in_hold == 0 and pool.started(step) == 0:
                 episode = now
             waiting.append([step, amount])
             queued += amount
             last_arrival = now + DT
-        desired = max(0, controller.step(now, queued + in_hold, len(replicas)))
-        if desired != len(replicas):
-            replicas = replicas[:desired] if desired < len(replicas) else replicas + [step] * (desired - len(replicas))
+        desired = max(0, controller.step(now, queued + in_hold, len(pool.ready)))
+        if desired != len(pool.ready):
             changes.append((now, desired))
-        replica_steps += len(replicas)
-        started = bisect_right(replicas, step - start_steps)  # spawn steps never decrease: oldest first
+        pool.step(step, desired)
+        replica_steps += len(pool.ready)
+        started = pool.started(step)
         free = capacity * started
         taken = 0.0
         while free > 1e-12 and waiting:
@@ -121,16 +171,16 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
             in_hold = 0.0
         if step % per_step == 0:
             line.at.append(now)
-            line.replicas.append(len(replicas))
+            line.replicas.append(len(pool.ready))
             line.started.append(started)
             line.waiting.append(queued)
             line.metric.append(queued + in_hold)
         step += 1
-        if second >= trace.seconds and not waiting and not held and not replicas:
+        if second >= trace.seconds and not waiting and not held and not pool.ready:
             break
     line.at.append(step * DT)  # the final state (the loop may stop between samples)
-    line.replicas.append(len(replicas))
-    line.started.append(bisect_right(replicas, step - start_steps))
+    line.replicas.append(len(pool.ready))
+    line.started.append(pool.started(step))
     line.waiting.append(queued)
     line.metric.append(queued + in_hold)
     outcome = summarize(
@@ -143,5 +193,6 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
         last_finish=last_finish,
         unfinished=queued + in_hold,
         ended=step * DT,
+        standby_seconds=pool.standby_steps * DT,
     )
     return Run(controller.name, outcome, line)
