@@ -60,7 +60,7 @@ async def run_traces(workdir: Path, csv: Path, phases: int, plot: bool, when: da
         if plot:
             plot_trace(result, plot_path(trace), when)
             say(f"  plot: {plot_path(trace).relative_to(ROOT)}")
-        results["traces"][trace.name] = _summary(result)
+        results["traces"][trace.name] = trace_summary(result)
     return results
 
 
@@ -75,7 +75,7 @@ def _measured(m: Measured) -> str:
     )
 
 
-def _summary(result: Comparison) -> dict[str, Any]:
+def trace_summary(result: Comparison) -> dict[str, Any]:
     ours, keda, plan = result.mean["funchost"], result.mean["KEDA + HPA"], result.schedule
     pairs = {"activation": (ours.activation, keda.activation), "age_p95": (ours.age_p95, keda.age_p95)}
     pairs |= {"drain": (ours.drain, keda.drain), "replica_seconds": (ours.replica_seconds, keda.replica_seconds)}
