@@ -17,8 +17,9 @@ from scale_controller.policy import Policy
 from scale_controller.replay_controllers import Funchost, Keda, with_phase
 from scale_controller.replay_metrics import Outcome
 from scale_controller.replay_oracle import Bound, lower_bound
+from scale_controller.replay_pool import Workers
 from scale_controller.replay_schedule import Schedule, schedule
-from scale_controller.replay_sim import Run, Workers, simulate
+from scale_controller.replay_sim import Run, simulate
 from scale_controller.replay_trace import Trace
 
 # The issue's targets (issue 16): funchost against KEDA's defaults and against the oracle.
@@ -57,7 +58,7 @@ def compare(
     controllers: list[Funchost | Keda] = [Funchost(policy, target, interval), Keda(keda, target)]
     mean: dict[str, Outcome] = {}
     runs: dict[str, Run] = {}
-    pools = {"funchost": workers, "KEDA + HPA": replace(workers, standby_seconds=None)}
+    pools = {"funchost": workers, "KEDA + HPA": replace(workers, standby_start=None)}
     for controller in controllers:
         pool = pools[controller.name]
         done = [simulate(trace, pool, with_phase(controller, k / phases)) for k in range(phases)]

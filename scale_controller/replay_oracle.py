@@ -7,7 +7,7 @@ Bound = busy + starts:
 - starts: messages arriving in [a, a + L) can be taken no earlier than a and no later than a + L + wait_target, so
   some instant needs N ≥ (A(a + L) − A(a)) / (rate × (L + wait_target)) started workers at once; each was spawned
   and spent `start_seconds` starting, time that is not busy: at least ceil(N) × start_seconds more (with a standby,
-  `standby_seconds` per start: a promoted standby is the cheapest start, so the bound holds for both pools).
+  `standby_start` per start: a promoted standby is the cheapest start, so the bound holds for both pools).
 Windows are scanned with every length up to `EXACT_LENGTHS` s, then lengths growing by 5 %; any subset of windows
 still gives a valid bound, only a possibly lower one. The true optimum is at or above this number.
 """
@@ -18,7 +18,7 @@ import math
 import operator
 from dataclasses import dataclass
 
-from scale_controller.replay_sim import Workers
+from scale_controller.replay_pool import Workers
 from scale_controller.replay_trace import Trace
 
 EXACT_LENGTHS = 600
@@ -57,5 +57,5 @@ def lower_bound(trace: Trace, workers: Workers, wait_target: float) -> Bound:
             need, window = n, (a, a + length)
     started = math.ceil(need - 1e-9) if trace.total else 0
     busy = trace.total / workers.rate
-    start = workers.start_seconds if workers.standby_seconds is None else workers.standby_seconds
+    start = workers.start_seconds if workers.standby_start is None else workers.standby_start
     return Bound(wait_target, busy + started * start, busy, started, start, window)

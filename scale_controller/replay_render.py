@@ -8,7 +8,7 @@ from scale_controller.replay import Comparison, checks, ratio
 
 def render(result: Comparison) -> str:
     trace, w, oracle = result.trace, result.workers, result.oracle
-    standby = "no standby" if w.standby_seconds is None else f"funchost's standby promoted in {w.standby_seconds:.3g} s"
+    standby = "no standby" if w.standby_start is None else f"funchost's standby promoted in {w.standby_start:.3g} s"
     lines = [
         f"Trace {trace.name}: {trace.total:,} messages over {trace.seconds:,} s; workers start in "
         f"{w.start_seconds:.3g} s ({standby}; KEDA's pods cold), take {w.rate:.3g} msg/s, hold {w.slots}",

@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass, replace
 
 from scale_controller.replay_metrics import Outcome
-from scale_controller.replay_sim import DT, Workers, simulate
+from scale_controller.replay_pool import DT, Workers
+from scale_controller.replay_sim import simulate
 from scale_controller.replay_trace import Trace
 
 
@@ -72,7 +73,7 @@ def replicas_for(started: list[int], workers: Workers) -> list[int]:
 
 
 def schedule(trace: Trace, workers: Workers, wait_target: float) -> Schedule:
-    cold = replace(workers, standby_seconds=None)
+    cold = replace(workers, standby_start=None)
     replicas = replicas_for(started_profile(trace, cold, wait_target), cold)
     outcome = simulate(trace, cold, _Scripted(replicas)).outcome
     feasible = outcome.unfinished < 1e-6 and not outcome.age_max > wait_target + 1e-6

@@ -7,50 +7,18 @@ wait in one FIFO queue (as a fluid: fractions of messages). A replica counts fro
 The controller sees the queue's ApproximateMessagesCount (waiting + held) and is asked every step; it acts on its
 own clock. Scale-in removes the newest replicas first (LocalProcessTarget). The run ends once the trace is over,
 the queue is empty and the controller is at 0 replicas, or `tail_seconds` after the trace.
-
-Standby (`Workers.standby_seconds` set; what `funchost up` does, scale_controller/targets/local.py): one extra
-process is kept pre-started. It is loaded (imports done) `start_seconds − standby_seconds` after its spawn, and it is
-already loaded when the run begins (the controller ran before the trace). A scale-out promotes it for its first new
-replica, which then takes messages `standby_seconds` after max(promotion, loaded); every other new replica of that
-scale-out starts cold. A promotion schedules the next standby's spawn `STANDBY_DELAY_SECONDS` later; a scale-out in
-between finds none and starts cold. The standby is not a replica (no replica-seconds); its time is `standby_seconds`
-of the Outcome. Promotions are rounded up to a whole step. Without a standby (None: docker / kubernetes targets,
-KEDA's pods) every replica starts cold.
+The workers and the standby are replay_pool's.
 """
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_right, insort
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from scale_controller.replay_metrics import Outcome, summarize
+from scale_controller.replay_pool import DT, Pool, Workers
 from scale_controller.replay_trace import Trace
-from scale_controller.targets.local import STANDBY_DELAY_SECONDS
-
-DT = 0.1  # seconds per step: controller phases and measured start times are resolved to this
-
-
-@dataclass(frozen=True)
-class Workers:
-    start_seconds: float  # spawn → first message taken
-    rate: float  # messages per second one started worker takes while messages wait
-    slots: int = 24  # messages one busy worker holds at once (the queue trigger's batchSize + newBatchThreshold)
-    standby_seconds: float | None = None  # 'go' to a loaded standby → first message taken; None: no standby
-
-    def __post_init__(self) -> None:
-        if self.start_seconds < 0 or self.rate <= 0 or self.slots < 1:
-            raise ValueError(
-                f"workers start {self.start_seconds} s, rate {self.rate} msg/s, slots {self.slots}: expected a start"
-                " of 0 s or more, a rate above 0 and at least 1 slot"
-            )
-        if self.standby_seconds is not None and not 0 <= self.standby_seconds <= self.start_seconds:
-            raise ValueError(
-                f"standby promotion {self.standby_seconds} s: expected 0 s up to the cold start"
-                f" ({self.start_seconds} s)"
-            )
 
 
 class Controller(Protocol):
@@ -77,41 +45,6 @@ class Run:
     controller: str
     outcome: Outcome
     timeline: Timeline
-
-
-class Pool:
-    """The replicas (the step each takes its first message, in spawn order) and the standby, in steps."""
-
-    def __init__(self, workers: Workers) -> None:
-        self.cold = round(workers.start_seconds / DT)
-        # a promotion is rounded up to a whole step (never faster than measured), a cold start to the nearest one
-        promote = None if workers.standby_seconds is None else math.ceil(workers.standby_seconds / DT - 1e-9)
-        self.promote = None if promote is None else min(promote, self.cold)
-        self.delay = round(STANDBY_DELAY_SECONDS / DT)
-        self.ready: list[int] = []  # per replica, oldest first
-        self.by_time: list[int] = []  # the same, sorted
-        self.standby: int | None = None if self.promote is None else -self.cold  # the step it is loaded: before 0
-        self.respawn: int | None = None  # the step the next standby is spawned
-        self.standby_steps = 0
-
-    def step(self, step: int, desired: int) -> None:
-        if self.respawn is not None and step >= self.respawn:
-            assert self.promote is not None
-            self.standby, self.respawn = step + self.cold - self.promote, None
-        while len(self.ready) > desired:
-            self.by_time.remove(self.ready.pop())  # the newest first
-        while len(self.ready) < desired:
-            if self.standby is not None and self.promote is not None:
-                at = max(step, self.standby) + self.promote
-                self.standby, self.respawn = None, step + self.delay
-            else:
-                at = step + self.cold
-            self.ready.append(at)
-            insort(self.by_time, at)
-        self.standby_steps += self.standby is not None
-
-    def started(self, step: int) -> int:
-        return bisect_right(self.by_time, step)
 
 
 def simulate(trace: Trace, workers: Workers, controller: Controller, tail_seconds: float = 1800.0) -> Run:

@@ -18,8 +18,8 @@ from bench.scale_bench.trace_plot import plot_trace
 from bench.scale_bench.trace_workers import Measured, measure_workers
 from scale_controller.policy import Policy
 from scale_controller.replay import Comparison, checks, compare, ratio
+from scale_controller.replay_pool import Workers
 from scale_controller.replay_render import render
-from scale_controller.replay_sim import Workers
 from scale_controller.replay_trace import Trace, read_csv
 
 SAMPLE_CSV = ROOT / "bench" / "scale_bench" / "sample_trace.csv"
@@ -53,7 +53,7 @@ async def run_traces(workdir: Path, csv: Path, phases: int, plot: bool, when: da
     workers = Workers(measured.start, measured.rate, measured.slots, min(measured.promotion, measured.start))
     policy = Policy()  # KEDA's and the HPA's defaults, which `funchost up` also uses (but max 100, KEDA's)
     results: dict[str, Any] = {"workers": vars(measured), "target": TARGET, "phases": phases, "traces": {}}
-    results["standby_seconds"] = workers.standby_seconds
+    results["standby_start"] = workers.standby_start
     for trace in (burst(), ramp(), spike_after_idle(), read_csv(csv)):
         result = compare(trace, workers, policy, TARGET, phases=phases)
         say("\n" + render(result).rstrip())

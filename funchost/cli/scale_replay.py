@@ -42,7 +42,7 @@ def add_replay(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         replay.add_argument(flag, type=kind, default=default, help=f"{what} (default {default:g})")
     replay.add_argument(
         "--worker-standby-start",
-        type=standby_seconds,
+        type=standby_start,
         default=WORKER_STANDBY_START,
         help=f"seconds from 'go' to a standby's first message (default {WORKER_STANDBY_START:g}); 0 or none: no standby"
         " (docker / kubernetes targets)",
@@ -62,7 +62,7 @@ def _positive(text: str) -> float:
     return value
 
 
-def standby_seconds(text: str) -> float | None:
+def standby_start(text: str) -> float | None:
     """A promotion time in seconds, or None for `0` / `none` (no standby)."""
     if text.strip().lower() == "none":
         return None
@@ -75,8 +75,8 @@ def standby_seconds(text: str) -> float | None:
 
 def run_replay(args: argparse.Namespace) -> int:
     from scale_controller.replay import compare
+    from scale_controller.replay_pool import Workers
     from scale_controller.replay_render import render
-    from scale_controller.replay_sim import Workers
     from scale_controller.replay_trace import read_csv
 
     trace = read_csv(Path(args.trace))

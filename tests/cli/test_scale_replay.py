@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from funchost.cli.scale_replay import WORKER_STANDBY_START, standby_seconds
+from funchost.cli.scale_replay import WORKER_STANDBY_START, standby_start
 from tests.support.hostproc import run_cli
 
 
@@ -43,13 +43,13 @@ def test_a_malformed_trace_is_bad_input_naming_the_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "seconds"), [("0.05", 0.05), ("0", None), ("none", None), (" None ", None)])
 def test_worker_standby_start_parses_seconds_or_no_standby(text: str, seconds: float | None) -> None:
-    assert standby_seconds(text) == seconds
+    assert standby_start(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["-1", "soon", "nan"])
 def test_a_bad_worker_standby_start_is_refused(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="or none"):
-        standby_seconds(text)
+        standby_start(text)
 
 
 def test_no_standby_models_docker_and_kubernetes_targets_where_every_worker_starts_cold(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from scale_controller.policy import Policy
 from scale_controller.replay import checks, compare
+from scale_controller.replay_pool import Workers
 from scale_controller.replay_render import render
-from scale_controller.replay_sim import Workers
 from scale_controller.replay_trace import Trace
 
 WORKERS = Workers(start_seconds=0.5, rate=10.0, slots=10)
@@ -47,7 +47,7 @@ def test_checks_judge_the_ratios() -> None:
 
 
 def test_only_funchost_gets_the_standby_keda_pods_start_cold() -> None:
-    warm = replace(WORKERS, standby_seconds=0.1)
+    warm = replace(WORKERS, standby_start=0.1)
     result = compare(BURST, warm, Policy(), target=10, phases=5)
     assert result.mean["funchost"].activation == pytest.approx(0.4 + 0.1)  # the mean poll wait + the promotion
     assert result.mean["KEDA + HPA"] == compare(BURST, WORKERS, Policy(), target=10, phases=5).mean["KEDA + HPA"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from scale_controller.replay_oracle import lower_bound
+from scale_controller.replay_pool import Workers
 from scale_controller.replay_schedule import replicas_for, schedule, started_profile
-from scale_controller.replay_sim import Workers
 from scale_controller.replay_trace import Trace
 
-WORKERS = Workers(start_seconds=1.0, rate=10.0, slots=10, standby_seconds=0.2)
+WORKERS = Workers(start_seconds=1.0, rate=10.0, slots=10, standby_start=0.2)
 
 
 def test_started_profile_by_hand() -> None:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from scale_controller.replay_sim import Pool, Workers, simulate
+from scale_controller.replay_pool import Pool, Workers
+from scale_controller.replay_sim import simulate
 from scale_controller.replay_trace import Trace
 
 WORKERS = Workers(start_seconds=1.0, rate=10.0, slots=10)  # ready 1 s after spawn, 1 message per 0.1 s step
@@ -73,7 +74,7 @@ def test_workers_are_validated() -> None:
 
 # -- funchost up's standby (scale_controller/targets/local.py's rules) -------------------------------------------------
 
-STANDBY = Workers(start_seconds=1.0, rate=10.0, slots=10, standby_seconds=0.2)  # 10 steps cold, 2 steps promoted
+STANDBY = Workers(start_seconds=1.0, rate=10.0, slots=10, standby_start=0.2)  # 10 steps cold, 2 steps promoted
 
 
 def test_the_first_scale_out_from_zero_promotes_the_standby_and_starts_the_rest_cold() -> None:
@@ -123,7 +124,7 @@ def test_a_standby_shortens_activation_and_is_counted_apart_from_replicas() -> N
 
 
 def test_a_promotion_is_rounded_up_to_a_whole_step_and_never_slower_than_a_cold_start() -> None:
-    assert Pool(Workers(1.0, 10.0, standby_seconds=0.026)).promote == 1
-    assert Pool(Workers(0.04, 10.0, standby_seconds=0.04)).promote == 0  # cold start rounds to 0 steps: so does it
+    assert Pool(Workers(1.0, 10.0, standby_start=0.026)).promote == 1
+    assert Pool(Workers(0.04, 10.0, standby_start=0.04)).promote == 0  # cold start rounds to 0 steps: so does it
     with pytest.raises(ValueError, match="standby promotion"):
-        Workers(0.5, 10.0, standby_seconds=0.6)
+        Workers(0.5, 10.0, standby_start=0.6)

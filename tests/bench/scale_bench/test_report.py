@@ -7,12 +7,12 @@ from bench.scale_bench.report import traces_summary
 from bench.scale_bench.traces import trace_summary
 from scale_controller.policy import Policy
 from scale_controller.replay import compare
-from scale_controller.replay_sim import Workers
+from scale_controller.replay_pool import Workers
 from scale_controller.replay_trace import Trace
 
 
 def test_each_trace_lists_its_ratios_and_every_target_met_or_missed() -> None:
-    workers = Workers(start_seconds=0.5, rate=10.0, slots=10, standby_seconds=0.1)
+    workers = Workers(start_seconds=0.5, rate=10.0, slots=10, standby_start=0.1)
     result = compare(Trace("tiny", (0,) * 5 + (200,)), workers, Policy(), target=10, phases=2)
     lines = traces_summary({"traces": {"tiny": trace_summary(result)}})
     assert lines[0].startswith("  load traces (funchost vs KEDA + HPA defaults;")
