@@ -25,6 +25,7 @@ class Outcome:
     peak: int
     unfinished: float  # messages left when the run was cut off (0 when it drained)
     ended: float
+    standby_seconds: float = 0.0  # a pre-started standby process existed (not a replica; funchost up only)
 
 
 def percentile(pairs: Sequence[tuple[float, float]], q: float) -> float:
@@ -69,6 +70,7 @@ def summarize(
     last_finish: float,
     unfinished: float,
     ended: float,
+    standby_seconds: float = 0.0,
 ) -> Outcome:
     turns, flaps = direction_changes(changes)
     return Outcome(
@@ -85,4 +87,5 @@ def summarize(
         peak=max((n for _, n in changes), default=0),
         unfinished=unfinished,
         ended=ended,
+        standby_seconds=standby_seconds,
     )

@@ -6,7 +6,8 @@ Bound = busy + starts:
 - busy: every message costs 1 / rate seconds of a started worker, so at least total / rate replica-seconds;
 - starts: messages arriving in [a, a + L) can be taken no earlier than a and no later than a + L + wait_target, so
   some instant needs N ≥ (A(a + L) − A(a)) / (rate × (L + wait_target)) started workers at once; each was spawned
-  and spent `start_seconds` starting, time that is not busy: at least ceil(N) × start_seconds more.
+  and spent `start_seconds` starting, time that is not busy: at least ceil(N) × start_seconds more (with a standby,
+  `standby_start` per start: a promoted standby is the cheapest start, so the bound holds for both pools).
 Windows are scanned with every length up to `EXACT_LENGTHS` s, then lengths growing by 5 %; any subset of windows
 still gives a valid bound, only a possibly lower one. The true optimum is at or above this number.
 """
@@ -17,7 +18,7 @@ import math
 import operator
 from dataclasses import dataclass
 
-from scale_controller.replay_sim import Workers
+from scale_controller.replay_pool import Workers
 from scale_controller.replay_trace import Trace
 
 EXACT_LENGTHS = 600
@@ -29,6 +30,7 @@ class Bound:
     replica_seconds: float  # the lower bound: busy + starts
     busy_seconds: float
     workers: int  # started workers some instant needs at once
+    start_seconds: float  # what each of them costs at least to start
     window: tuple[int, int]  # [a, a + L): the arrivals that force `workers`
 
 
@@ -55,4 +57,5 @@ def lower_bound(trace: Trace, workers: Workers, wait_target: float) -> Bound:
             need, window = n, (a, a + length)
     started = math.ceil(need - 1e-9) if trace.total else 0
     busy = trace.total / workers.rate
-    return Bound(wait_target, busy + started * workers.start_seconds, busy, started, window)
+    start = workers.start_seconds if workers.standby_start is None else workers.standby_start
+    return Bound(wait_target, busy + started * start, busy, started, start, window)

@@ -7,33 +7,18 @@ wait in one FIFO queue (as a fluid: fractions of messages). A replica counts fro
 The controller sees the queue's ApproximateMessagesCount (waiting + held) and is asked every step; it acts on its
 own clock. Scale-in removes the newest replicas first (LocalProcessTarget). The run ends once the trace is over,
 the queue is empty and the controller is at 0 replicas, or `tail_seconds` after the trace.
+The workers and the standby are replay_pool's.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from scale_controller.replay_metrics import Outcome, summarize
+from scale_controller.replay_pool import DT, Pool, Workers
 from scale_controller.replay_trace import Trace
-
-DT = 0.1  # seconds per step: controller phases and measured start times are resolved to this
-
-
-@dataclass(frozen=True)
-class Workers:
-    start_seconds: float  # spawn → first message taken
-    rate: float  # messages per second one started worker takes while messages wait
-    slots: int = 24  # messages one busy worker holds at once (the queue trigger's batchSize + newBatchThreshold)
-
-    def __post_init__(self) -> None:
-        if self.start_seconds < 0 or self.rate <= 0 or self.slots < 1:
-            raise ValueError(
-                f"workers start {self.start_seconds} s, rate {self.rate} msg/s, slots {self.slots}: expected a start"
-                " of 0 s or more, a rate above 0 and at least 1 slot"
-            )
 
 
 class Controller(Protocol):
@@ -64,12 +49,11 @@ class Run:
 
 def simulate(trace: Trace, workers: Workers, controller: Controller, tail_seconds: float = 1800.0) -> Run:
     per_step = round(1 / DT)
-    start_steps = round(workers.start_seconds / DT)
     hold_steps = max(1, round(workers.slots / workers.rate / DT))
     capacity = workers.rate * DT
     waiting: deque[list[float]] = deque()  # [arrival step, amount], oldest first
     held: deque[tuple[int, float]] = deque()  # (step it is finished, amount)
-    replicas: list[int] = []  # the step each replica was spawned, oldest first
+    pool = Pool(workers)
     waits: list[tuple[float, float]] = []  # (seconds waited, amount)
     changes: list[tuple[float, int]] = []  # (time, new replica count)
     queued = in_hold = replica_steps = 0.0
@@ -84,18 +68,17 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
         second = step // per_step
         if second < trace.seconds and trace.arrivals[second]:
             amount = trace.arrivals[second] / per_step
-            ready = bisect_right(replicas, step - start_steps)
-            if episode is None and queued + in_hold == 0 and ready == 0:
+            if episode is None and queued + in_hold == 0 and pool.started(step) == 0:
                 episode = now
             waiting.append([step, amount])
             queued += amount
             last_arrival = now + DT
-        desired = max(0, controller.step(now, queued + in_hold, len(replicas)))
-        if desired != len(replicas):
-            replicas = replicas[:desired] if desired < len(replicas) else replicas + [step] * (desired - len(replicas))
+        desired = max(0, controller.step(now, queued + in_hold, len(pool.ready)))
+        if desired != len(pool.ready):
             changes.append((now, desired))
-        replica_steps += len(replicas)
-        started = bisect_right(replicas, step - start_steps)  # spawn steps never decrease: oldest first
+        pool.step(step, desired)
+        replica_steps += len(pool.ready)
+        started = pool.started(step)
         free = capacity * started
         taken = 0.0
         while free > 1e-12 and waiting:
@@ -121,16 +104,16 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
             in_hold = 0.0
         if step % per_step == 0:
             line.at.append(now)
-            line.replicas.append(len(replicas))
+            line.replicas.append(len(pool.ready))
             line.started.append(started)
             line.waiting.append(queued)
             line.metric.append(queued + in_hold)
         step += 1
-        if second >= trace.seconds and not waiting and not held and not replicas:
+        if second >= trace.seconds and not waiting and not held and not pool.ready:
             break
     line.at.append(step * DT)  # the final state (the loop may stop between samples)
-    line.replicas.append(len(replicas))
-    line.started.append(bisect_right(replicas, step - start_steps))
+    line.replicas.append(len(pool.ready))
+    line.started.append(pool.started(step))
     line.waiting.append(queued)
     line.metric.append(queued + in_hold)
     outcome = summarize(
@@ -143,5 +126,6 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
         last_finish=last_finish,
         unfinished=queued + in_hold,
         ended=step * DT,
+        standby_seconds=pool.standby_steps * DT,
     )
     return Run(controller.name, outcome, line)

@@ -19,6 +19,29 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+def traces_summary(traces: dict[str, Any] | None) -> list[str]:
+    """The Summary block's lines for part 5 (what traces.run_traces returned): per trace, funchost against KEDA +
+    HPA and against the oracle (bound / feasible schedule), and each of the issue's targets met or missed."""
+    if not traces:
+        return []
+    lines = ["  load traces (funchost vs KEDA + HPA defaults; replica-s vs the oracle bound / schedule):"]
+    for name, t in traces["traces"].items():
+        k, spent = t["vs_keda"], next(c for c in t["checks"] if c["target"].startswith("replica-seconds"))
+        times = ", ".join(f"{what} {_times(k[key])}" for what, key in _VS_KEDA)
+        lines.append(f"    {name}: vs KEDA {times}; vs oracle {_times(spent['value'])} / "
+                     f"{_times(t['vs_schedule'])}")  # fmt: skip
+        marks = [f"{c['target']} {'n/a' if c['met'] is None else 'PASS' if c['met'] else 'MISS'}" for c in t["checks"]]
+        lines.append("      " + "; ".join(marks))
+    return lines
+
+
+_VS_KEDA = (("activation", "activation"), ("age p95", "age_p95"), ("drain", "drain"), ("replica-s", "replica_seconds"))
+
+
+def _times(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}×"
+
+
 def report_overhead(data: dict[str, Any]) -> dict[str, Any]:
     lag, wall, cpu = data["lag"], data["tick_wall"], data["tick_cpu"]
     summary = {

@@ -20,10 +20,11 @@ def plot_trace(result: Comparison, path: Path, when: datetime.datetime) -> None:
     peak = max(max(run.timeline.replicas, default=0) for run in runs.values())
     top = max(max(run.timeline.metric, default=0.0) for run in runs.values())
     w = result.workers
+    standby = "no standby" if w.standby_start is None else f"funchost's standby promoted in {w.standby_start:.3f} s"
     fig, axes = plt.subplots(len(runs), 1, figsize=(11, 3.2 * len(runs)), sharex=True)
     fig.suptitle(
-        f"{result.trace.name}: {result.trace.total:,} messages; simulated workers start {w.start_seconds:.2f} s, "
-        f"{w.rate:.1f} msg/s each (measured) — {when:%Y-%m-%d}",
+        f"{result.trace.name}: {result.trace.total:,} messages; simulated workers start {w.start_seconds:.2f} s cold "
+        f"({standby}), {w.rate:.1f} msg/s each (measured) — {when:%Y-%m-%d}",
         fontsize=11,
     )
     for axis, (name, run) in zip(axes, runs.items(), strict=True):

@@ -3,6 +3,10 @@ Azurite (127.0.0.1:10001, a uuid-named queue deleted afterwards): time to first 
 
 - start: spawn of `funchost start` → the first invocation of a message already waiting (the function's own clock),
   `starts` times after one discarded warm-up; the median is the simulated worker's start time.
+- standby: a `funchost start --standby` worker, spawned as LocalProcessTarget spawns its standby, is left to print
+  "standby: app loaded"; then a message is enqueued and 'go' written on its stdin. Promotion = writing 'go' → the
+  first invocation of that message, `starts` times (median); loaded = spawn → "app loaded" (not simulated: the
+  simulator takes the cold start minus the promotion).
 - rate: one worker on a backlog of `messages`, the least-squares slope of finishes from `skip` s after its first
   invocation to `window` s after it (`drain.fitted_rate`), with the same work as the drain part (sleep 2.5 s mean).
 The backlog is kept small so the shared instance (whose cost per operation grows with what it holds) is not loaded.
@@ -14,15 +18,21 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from bench.common.azurite import queue_connection_string
-from bench.common.procs import free_port, stop_process, tail
+from bench.common.procs import PYTHON, free_port, stop_process, tail
 from bench.scale_bench.drain import fitted_rate
 from bench.scale_bench.queue_app import Record, app_copy, create_queue, enqueue_many, start_worker
+
+LOADED = b"standby: app loaded"
 
 SHARED_QUEUE_PORT = 10001
 
@@ -36,6 +46,9 @@ class Measured:
     window: tuple[float, float]
     work_seconds: float
     slots: int  # batchSize + newBatchThreshold of the app's host.json
+    promotions: tuple[float, ...] = ()  # seconds, 'go' written → first invocation
+    promotion: float = 0.0  # their median
+    loaded: tuple[float, ...] = ()  # seconds, standby spawn → "app loaded"
 
 
 def _env(conn: str, queue: str, record: Path, work: float) -> dict[str, str]:
@@ -53,6 +66,48 @@ async def _first(app: Path, env: dict[str, str], record: Record, log: Path) -> f
                 raise RuntimeError(f"worker start: no invocation in 30 s:\n{tail(log)}")
             await asyncio.sleep(0.005)
         return new[0].started - spawned
+    finally:
+        stop_process(worker, timeout=15)
+
+
+def _spawn_standby(app: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A standby worker, as LocalProcessTarget._spawn(standby=True) starts it (but bound to 127.0.0.1)."""
+    command = [PYTHON, "-m", "funchost.cli.main", "start", "--script-root", str(app), "--host", "127.0.0.1"]
+    command += ["--port", str(free_port()), "--reuse-port", "--grace-period", "5", "--standby"]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            command, cwd=app, env=env, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def _loaded(log: Path) -> bool:
+    return log.exists() and LOADED in log.read_bytes()
+
+
+async def _promoted(
+    app: Path, env: dict[str, str], record: Record, log: Path, send: Callable[[], Any]
+) -> tuple[float, float]:
+    """(spawn → loaded, 'go' → first invocation) of one standby worker (`log`: a new file)."""
+    spawned = time.time()
+    worker = _spawn_standby(app, env, log)
+    try:
+        deadline = time.monotonic() + 30
+        while not _loaded(log):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"standby: not loaded in 30 s:\n{tail(log)}")
+            await asyncio.sleep(0.005)
+        loaded = time.time() - spawned
+        await send()  # the message waits before the promotion, as the backlog that caused the scale-out
+        assert worker.stdin is not None
+        go = time.time()
+        worker.stdin.write(b"go\n")
+        worker.stdin.close()
+        while not (new := record.poll()):
+            if worker.poll() is not None or time.monotonic() > deadline + 30:
+                raise RuntimeError(f"standby: no invocation after 'go':\n{tail(log)}")
+            await asyncio.sleep(0.005)
+        return loaded, new[0].started - go
     finally:
         stop_process(worker, timeout=15)
 
@@ -76,6 +131,10 @@ async def measure_workers(
             took = await _first(app, env, record, log)
             if trial:  # the first start warms the page cache
                 times.append(took)
+        promoted = []
+        for trial in range(starts):
+            send = partial(enqueue_many, conn, queue, 1, f"p{trial}", concurrency=1)
+            promoted.append(await _promoted(app, env, record, workdir / f"traces-standby-{trial}.log", send))
         record = Record(workdir / "traces-rate.txt")
         env = _env(conn, queue, record.path, work)
         await enqueue_many(conn, queue, messages, "r")
@@ -100,7 +159,11 @@ async def measure_workers(
         async with QueueClient.from_connection_string(conn, queue) as client:
             await client.delete_queue()
     rate = fitted_rate(done)
-    return Measured(tuple(times), statistics.median(times), rate, len(done), (skip, window), work, _slots(app))
+    promotions = tuple(p for _, p in promoted)
+    return Measured(
+        tuple(times), statistics.median(times), rate, len(done), (skip, window), work, _slots(app),
+        promotions, statistics.median(promotions), tuple(loaded for loaded, _ in promoted),
+    )  # fmt: skip
 
 
 def _slots(app: Path) -> int:

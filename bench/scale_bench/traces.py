@@ -17,8 +17,9 @@ from bench.common.procs import ROOT, say
 from bench.scale_bench.trace_plot import plot_trace
 from bench.scale_bench.trace_workers import Measured, measure_workers
 from scale_controller.policy import Policy
-from scale_controller.replay import Comparison, checks, compare, render
-from scale_controller.replay_sim import Workers
+from scale_controller.replay import Comparison, checks, compare, ratio
+from scale_controller.replay_pool import Workers
+from scale_controller.replay_render import render
 from scale_controller.replay_trace import Trace, read_csv
 
 SAMPLE_CSV = ROOT / "bench" / "scale_bench" / "sample_trace.csv"
@@ -47,16 +48,19 @@ async def run_traces(workdir: Path, csv: Path, phases: int, plot: bool, when: da
     say("  measuring a real worker of bench/apps/scale_queue on the shared Azurite (nothing cached) ...")
     measured = await measure_workers(workdir)
     say(_measured(measured))
-    workers = Workers(measured.start, measured.rate, measured.slots)
+    # funchost up's pool keeps a standby (promoted in the measured time); KEDA's pods start cold, at the measured cold
+    # start of a worker process: a lower bound for a pod (no scheduling, no container creation, no readiness probe).
+    workers = Workers(measured.start, measured.rate, measured.slots, min(measured.promotion, measured.start))
     policy = Policy()  # KEDA's and the HPA's defaults, which `funchost up` also uses (but max 100, KEDA's)
     results: dict[str, Any] = {"workers": vars(measured), "target": TARGET, "phases": phases, "traces": {}}
+    results["standby_start"] = workers.standby_start
     for trace in (burst(), ramp(), spike_after_idle(), read_csv(csv)):
         result = compare(trace, workers, policy, TARGET, phases=phases)
         say("\n" + render(result).rstrip())
         if plot:
             plot_trace(result, plot_path(trace), when)
             say(f"  plot: {plot_path(trace).relative_to(ROOT)}")
-        results["traces"][trace.name] = _summary(result)
+        results["traces"][trace.name] = trace_summary(result)
     return results
 
 
@@ -65,15 +69,23 @@ def _measured(m: Measured) -> str:
     return (
         f"  measured: start (spawn → first message) median {m.start:.3f} s of [{starts}]; rate {m.rate:.2f} msg/s "
         f"({m.processed} finished {m.window[0]:g}–{m.window[1]:g} s after the first, work {m.work_seconds:g} s, "
-        f"{m.slots} slots)"
+        f"{m.slots} slots)\n  measured: standby promotion ('go' → first invocation) median {m.promotion:.3f} s of "
+        f"[{', '.join(f'{p:.3f}' for p in m.promotions)}]; standby spawn → loaded "
+        f"[{', '.join(f'{x:.3f}' for x in m.loaded)}] s"
     )
 
 
-def _summary(result: Comparison) -> dict[str, Any]:
+def trace_summary(result: Comparison) -> dict[str, Any]:
+    ours, keda, plan = result.mean["funchost"], result.mean["KEDA + HPA"], result.schedule
+    pairs = {"activation": (ours.activation, keda.activation), "age_p95": (ours.age_p95, keda.age_p95)}
+    pairs |= {"drain": (ours.drain, keda.drain), "replica_seconds": (ours.replica_seconds, keda.replica_seconds)}
     return {
         "messages": result.trace.total,
         "seconds": result.trace.seconds,
         "oracle": vars(result.oracle),
+        "schedule": {"feasible": plan.feasible, **vars(plan.outcome)},
         "controllers": {name: vars(o) for name, o in result.mean.items()},
+        "vs_keda": {name: ratio(a, b) for name, (a, b) in pairs.items()},
+        "vs_schedule": ratio(ours.replica_seconds, plan.outcome.replica_seconds),
         "checks": [{"target": n, "value": v, "met": m} for n, v, m in checks(result)],
     }

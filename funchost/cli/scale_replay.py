@@ -4,6 +4,10 @@ defaults over a simulated pool of workers, against the oracle's lower bound (`sc
 The trace format and the model are in docs/scaling.md "Replaying a load trace". The worker parameters default to
 what bench/scale.py --parts traces measured for the benchmark's queue app (docs/benchmarks.md); measure your own
 app's and pass them. Nothing is contacted: no broker, no workers.
+
+`--worker-standby-start`: funchost's side keeps `funchost up`'s pre-started standby worker (promoted in this many
+seconds); `0` or `none` models a target without a standby (`funchost scale run` against docker or kubernetes), where
+every replica starts cold as KEDA's pods always do.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from funchost.cli.scale_policy import add_policy_options, policy_from_args
 from funchost.errors import ConfigurationError
 
 # Measured by bench/scale.py --parts traces (docs/benchmarks.md "Scaling quality on load traces").
-WORKER_START = 1.15
-WORKER_RATE = 6.65
+WORKER_START = 0.492
+WORKER_RATE = 6.92
+WORKER_STANDBY_START = 0.028
 
 
 def add_replay(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +40,13 @@ def add_replay(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         ("--phases", arguments.count, 5, "poll phases to average over"),
     ):
         replay.add_argument(flag, type=kind, default=default, help=f"{what} (default {default:g})")
+    replay.add_argument(
+        "--worker-standby-start",
+        type=standby_start,
+        default=WORKER_STANDBY_START,
+        help=f"seconds from 'go' to a standby's first message (default {WORKER_STANDBY_START:g}); 0 or none: no standby"
+        " (docker / kubernetes targets)",
+    )
     replay.add_argument("--wait-target", type=arguments.seconds, help="the oracle's longest wait (default target/rate)")
     add_policy_options(replay, min_replicas=0, max_replicas=100, polling_interval=1.0)
     replay.set_defaults(handler=run_replay)
@@ -50,16 +62,30 @@ def _positive(text: str) -> float:
     return value
 
 
+def standby_start(text: str) -> float | None:
+    """A promotion time in seconds, or None for `0` / `none` (no standby)."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = arguments.seconds(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds or none; use 0.1, 0 or none") from None
+    return value if value > 0 else None
+
+
 def run_replay(args: argparse.Namespace) -> int:
-    from scale_controller.replay import compare, render
-    from scale_controller.replay_sim import Workers
+    from scale_controller.replay import compare
+    from scale_controller.replay_pool import Workers
+    from scale_controller.replay_render import render
     from scale_controller.replay_trace import read_csv
 
     trace = read_csv(Path(args.trace))
     try:
-        workers = Workers(args.worker_start, args.worker_rate, args.slots)
+        workers = Workers(args.worker_start, args.worker_rate, args.slots, args.worker_standby_start)
     except ValueError as exc:
-        raise ConfigurationError(f"{exc}. Fix: correct --worker-start / --worker-rate / --slots") from None
+        raise ConfigurationError(
+            f"{exc}. Fix: correct --worker-start / --worker-rate / --slots / --worker-standby-start"
+        ) from None
     if args.phases < 1:
         raise ConfigurationError("--phases is 0: expected 1 or more")
     policy = policy_from_args(args)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from scale_controller.replay_oracle import EXACT_LENGTHS, lower_bound, window_lengths
-from scale_controller.replay_sim import Workers, simulate
+from scale_controller.replay_pool import Workers
+from scale_controller.replay_sim import simulate
 from scale_controller.replay_trace import Trace
 
 WORKERS = Workers(start_seconds=1.0, rate=10.0, slots=10)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from scale_controller.replay_sim import Workers, simulate
+from scale_controller.replay_pool import Pool, Workers
+from scale_controller.replay_sim import simulate
 from scale_controller.replay_trace import Trace
 
 WORKERS = Workers(start_seconds=1.0, rate=10.0, slots=10)  # ready 1 s after spawn, 1 message per 0.1 s step
@@ -69,3 +70,61 @@ def test_a_run_that_never_drains_is_cut_off_and_says_so() -> None:
 def test_workers_are_validated() -> None:
     with pytest.raises(ValueError, match="rate"):
         Workers(1.0, 0.0)
+
+
+# -- funchost up's standby (scale_controller/targets/local.py's rules) -------------------------------------------------
+
+STANDBY = Workers(start_seconds=1.0, rate=10.0, slots=10, standby_start=0.2)  # 10 steps cold, 2 steps promoted
+
+
+def test_the_first_scale_out_from_zero_promotes_the_standby_and_starts_the_rest_cold() -> None:
+    pool = Pool(STANDBY)
+    pool.step(0, 2)
+    assert pool.ready == [2, 10]  # the standby, loaded before the run, takes messages 0.2 s after 'go'; the 2nd is cold
+    assert pool.standby is None and pool.respawn == 20  # the next standby is spawned STANDBY_DELAY_SECONDS later
+
+
+def test_a_scale_out_before_the_next_standby_exists_starts_cold_and_a_later_one_promotes_it() -> None:
+    pool = Pool(STANDBY)
+    pool.step(0, 1)
+    pool.step(10, 2)  # 1.0 s: no standby yet (it is spawned at 2.0 s) → cold, ready at 2.0 s
+    assert pool.ready == [2, 20]
+    pool.step(20, 2)  # 2.0 s: the new standby is spawned; loaded 1.0 − 0.2 s later
+    assert pool.standby == 28
+    pool.step(25, 3)  # promoted before it is loaded: it takes messages 0.2 s after loading, as a cold start from 2.0 s
+    assert pool.ready == [2, 20, 30]
+    for step in range(26, 60):  # the simulator calls it every step
+        pool.step(step, 3)
+    pool.step(60, 4)  # the one after it is spawned at 2.5 + 2.0 s = 45 → loaded at 53; promoted at 60 → 62
+    assert pool.ready == [2, 20, 30, 62]
+
+
+def test_scale_in_keeps_the_standby_and_removes_the_newest_replicas() -> None:
+    pool = Pool(STANDBY)
+    pool.step(0, 0)
+    assert pool.standby is not None and pool.standby_steps == 1
+    pool.step(1, 3)
+    pool.step(2, 1)
+    assert pool.ready == [3] and pool.started(3) == 1 and pool.started(2) == 0
+
+
+def test_without_a_standby_every_replica_starts_cold() -> None:
+    pool = Pool(WORKERS)
+    pool.step(0, 2)
+    assert pool.ready == [10, 10] and pool.standby is None and pool.standby_steps == 0
+
+
+def test_a_standby_shortens_activation_and_is_counted_apart_from_replicas() -> None:
+    cold = simulate(Trace("t", (90,)), WORKERS, Script(1)).outcome
+    warm = simulate(Trace("t", (90,)), STANDBY, Script(1)).outcome
+    assert cold.activation == pytest.approx(1.0) and warm.activation == pytest.approx(0.2)
+    assert warm.replica_seconds == pytest.approx(cold.replica_seconds)  # the standby is not a replica
+    # promoted at 0; the next standby exists from 2.0 s until the run ends (at 20 s, when the script goes to 0)
+    assert warm.standby_seconds == pytest.approx(warm.ended - 2.0)
+
+
+def test_a_promotion_is_rounded_up_to_a_whole_step_and_never_slower_than_a_cold_start() -> None:
+    assert Pool(Workers(1.0, 10.0, standby_start=0.026)).promote == 1
+    assert Pool(Workers(0.04, 10.0, standby_start=0.04)).promote == 0  # cold start rounds to 0 steps: so does it
+    with pytest.raises(ValueError, match="standby promotion"):
+        Workers(0.5, 10.0, standby_start=0.6)
