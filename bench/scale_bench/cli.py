@@ -57,7 +57,7 @@ from bench.scale_bench.drain import measure_baseline, measure_drain
 from bench.scale_bench.overhead import measure_overhead, run_overhead_child
 from bench.scale_bench.plot import plot_timeline
 from bench.scale_bench.queue_app import Azurite
-from bench.scale_bench.report import report_activation, report_drain, report_overhead, verdict
+from bench.scale_bench.report import report_activation, report_drain, report_overhead, traces_summary, verdict
 from bench.scale_bench.settings import PLOT, TARGET_ACTIVATION_P50, TARGET_DRAIN_RATIO, TARGET_LAG
 from bench.scale_bench.traces import SAMPLE_CSV, run_traces
 
@@ -170,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, value, ok in summary:
         if value is not None:
             say(f"  {name:<24} {value:8.3f}  {verdict(ok(value))}")
+    for line in traces_summary(results.get("traces")):
+        say(line)
     if "seconds" in results:
         say(f"  (total {results['seconds']:.0f} s)")
     if args.json:
