@@ -3,6 +3,7 @@ before each test module) and per-test names; temporary files of a run stay insid
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from tests.support.podman import start_podman
 from tests.support.private_rabbitmq import PrivateRabbitMQ
 
 if TYPE_CHECKING:
+    from azure.storage.blob.aio import BlobServiceClient
     from azure.storage.queue.aio import QueueServiceClient
 
 TEST_TMP = ROOT / ".services" / "tmp"
@@ -138,6 +140,19 @@ def servicebus() -> Iterator[Any]:
 @pytest.fixture
 def unique_name() -> Iterator[str]:
     yield f"t{uuid.uuid4().hex[:20]}"
+
+
+@pytest.fixture
+async def blob_service(azurite: str, unique_name: str) -> AsyncIterator[BlobServiceClient]:
+    """An async blob service client of `azurite`; deletes the container named `unique_name` after."""
+    from azure.core.exceptions import ResourceNotFoundError
+    from azure.storage.blob.aio import BlobServiceClient  # only the tests that use it import the SDK
+
+    client = BlobServiceClient.from_connection_string(azurite)
+    yield client
+    with contextlib.suppress(ResourceNotFoundError):
+        await client.delete_container(unique_name)
+    await client.close()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ classification of storage errors used by the trigger's reader, processor and lea
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeGuard
 
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
@@ -57,6 +58,27 @@ def queue_service_client(conn: str) -> QueueServiceClient:
 def blob_service_client(conn: str) -> BlobServiceClient:
     """The blob bindings' client (short SDK retry as for queues); ValueError for an unparsable string."""
     return BlobServiceClient.from_connection_string(conn, **SHORT_RETRY)
+
+
+class BlobClientsPerLoop:
+    """One async BlobServiceClient per event loop (a binding runs on the host's loop and, for sync functions that
+    bind lazily, on others): created on first use, all closed by `aclose()`."""
+
+    def __init__(self, conn: str) -> None:
+        self._conn = conn
+        self._clients: dict[int, BlobServiceClient] = {}  # event loop id → client
+
+    def current(self) -> BlobServiceClient:
+        key = id(asyncio.get_running_loop())
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = blob_service_client(self._conn)
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.close()
 
 
 def sync_blob_service_client(conn: str) -> SyncBlobServiceClient:

@@ -15,8 +15,8 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from funchost.bindings.blob import input_kind, sdk_type, split_path, to_parameter
 from funchost.brokers.azure_storage import (
+    BlobClientsPerLoop,
     blob_connection_string,
-    blob_service_client,
     describe,
     sync_blob_service_client,
 )
@@ -40,7 +40,7 @@ class BlobInput:
         self._sdk = sdk_type(annotation)
         self._kind = input_kind(annotation, settings.data_type)
         self._executor = executor
-        self._clients: dict[int, Any] = {}  # event loop id → async BlobServiceClient
+        self._clients = BlobClientsPerLoop(self._conn)
 
     async def read(self, binding_data: Mapping[str, Any]) -> Any:
         path = self._settings.path.bind(binding_data, self._system)
@@ -72,11 +72,7 @@ class BlobInput:
             raise self._error(exc, f"{container}/{blob}") from exc
 
     def _client(self) -> Any:
-        key = id(asyncio.get_running_loop())
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = blob_service_client(self._conn)
-        return client
+        return self._clients.current()
 
     def _error(self, exc: AzureError, path: str) -> BlobReadError:
         name = self._settings.connection.setting_name
@@ -86,6 +82,4 @@ class BlobInput:
         )
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            await client.close()
+        await self._clients.aclose()

@@ -6,7 +6,6 @@ loop), replacing the blob, and the container is created if it does not exist (Az
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 from collections.abc import Mapping
@@ -15,7 +14,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 
 from funchost.bindings.blob import split_path, to_content
-from funchost.brokers.azure_storage import blob_connection_string, blob_service_client, describe, error_code
+from funchost.brokers.azure_storage import BlobClientsPerLoop, blob_connection_string, describe, error_code
 from funchost.errors import FunchostError
 from funchost.metadata.binding_templates import SystemBindingData
 from funchost.metadata.blob_settings import BlobBindingSettings
@@ -33,7 +32,7 @@ class BlobOutput:
         self.uses_binding_data = settings.path.has_parameters
         self._conn = blob_connection_string(settings.connection, f"Blob output to '{settings.path.pattern}'")
         self._system = SystemBindingData()
-        self._clients: dict[int, Any] = {}  # event loop id → async BlobServiceClient
+        self._clients = BlobClientsPerLoop(self._conn)
 
     async def send(self, value: Any, binding_data: Mapping[str, Any] | None = None) -> None:
         content = to_content(value)
@@ -58,13 +57,7 @@ class BlobOutput:
             ) from exc
 
     def _client(self) -> Any:
-        key = id(asyncio.get_running_loop())
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = blob_service_client(self._conn)
-        return client
+        return self._clients.current()
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            await client.close()
+        await self._clients.aclose()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from funchost.metadata.blob_trigger_settings import keda_blob_prefix
 from funchost.metadata.broker_settings import KafkaSettings
+from funchost.metadata.connections import StorageConnection
 from funchost.metadata.trigger_kinds import BLOB, KAFKA, QUEUE, RABBITMQ, SERVICE_BUS
 from scale_controller.app_metadata import EventFunction
 from scale_controller.manifests.options import ManifestError
@@ -62,9 +63,9 @@ def number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def azure_queue(function: EventFunction) -> KedaTrigger:
-    settings, scale = QUEUE.settings(function.settings, function.name), function.scale
-    connection = settings.connection
+def storage_connection(function: EventFunction, connection: StorageConnection) -> StorageConnection:
+    """A storage trigger's connection, refused when it is identity-based (the manifests put connection strings in
+    the Secret; a TriggerAuthentication with workload identity is the user's to write)."""
     if connection.connection_string is None:
         raise ManifestError(
             f"Function '{function.name}': connection '{connection.setting_name}' is identity-based "
@@ -72,6 +73,12 @@ def azure_queue(function: EventFunction) -> KedaTrigger:
             f"'{connection.setting_name}' to a storage connection string, or write a TriggerAuthentication with "
             "podIdentity azure-workload (and accountName) by hand"
         )
+    return connection
+
+
+def azure_queue(function: EventFunction) -> KedaTrigger:
+    settings, scale = QUEUE.settings(function.settings, function.name), function.scale
+    connection = storage_connection(function, settings.connection)
     metadata = {
         "queueName": settings.queue_name,
         "queueLength": str(scale.target),
@@ -85,14 +92,7 @@ def azure_blob(function: EventFunction) -> KedaTrigger:
     """KEDA's azure-blob: the container, blobCount / activationBlobCount, and the listing options; the prefix
     defaults to the path's literal prefix and recursive to true (a trigger's {name} matches at any depth)."""
     settings, scale = BLOB.settings(function.settings, function.name), function.scale
-    connection = settings.connection
-    if connection.connection_string is None:
-        raise ManifestError(
-            f"Function '{function.name}': connection '{connection.setting_name}' is identity-based "
-            f"({connection.service_uri}); generated manifests support connection strings only. Fix: set "
-            f"'{connection.setting_name}' to a storage connection string, or write a TriggerAuthentication with "
-            "podIdentity azure-workload (and accountName) by hand"
-        )
+    connection = storage_connection(function, settings.connection)
     metadata = {
         "blobContainerName": settings.container,
         "blobCount": str(scale.target),

@@ -4,16 +4,13 @@ to `{Topic}` / `{Partition}` / `{Offset}` / `{Key}` of a Kafka record."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aio_pika
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob.aio import BlobServiceClient
 
 from tests.support.apps import write_app
@@ -42,12 +39,8 @@ def kafka(event: func.KafkaEvent, out: func.Out[bytes]) -> None:
 
 
 @pytest.fixture
-async def blobs(azurite: str, unique_name: str) -> AsyncIterator[BlobServiceClient]:
-    client = BlobServiceClient.from_connection_string(azurite)
-    yield client
-    with contextlib.suppress(ResourceNotFoundError):
-        await client.delete_container(unique_name)
-    await client.close()
+def blobs(blob_service: BlobServiceClient) -> BlobServiceClient:
+    return blob_service
 
 
 async def names(blobs: BlobServiceClient, container: str) -> list[str]:

@@ -4,14 +4,11 @@ a name the binding data lacks or a bad value fails naming function, binding and 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob.aio import BlobServiceClient
 
 from funchost.errors import OutputBindingError
@@ -35,12 +32,8 @@ def settings(path: str, connection: str) -> BlobBindingSettings:
 
 
 @pytest.fixture
-async def blobs(azurite: str, unique_name: str) -> AsyncIterator[BlobServiceClient]:
-    client = BlobServiceClient.from_connection_string(azurite)
-    yield client
-    with contextlib.suppress(ResourceNotFoundError):
-        await client.delete_container(unique_name)
-    await client.close()
+def blobs(blob_service: BlobServiceClient) -> BlobServiceClient:
+    return blob_service
 
 
 async def content(blobs: BlobServiceClient, container: str, name: str) -> bytes:

@@ -26,7 +26,7 @@ from funchost.queue_watcher import QUEUE_WATCHER
 from funchost.triggers.blob.poison import POISON_QUEUE, settle
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease
-from funchost.triggers.queue.polling import PollingBackoff, lease_seconds
+from funchost.triggers.queue.polling import PollingBackoff, backoff_wait, lease_seconds
 from funchost.triggers.queue.processor import send_creating_queue
 from funchost.triggers.queue.reader import QueueReader
 
@@ -138,8 +138,4 @@ class SharedBlobQueue:
                 )
 
     async def _sleep(self, seconds: float) -> bool:
-        waits = {asyncio.create_task(self._stopping.wait()), asyncio.create_task(self._wake.wait())}
-        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        for task in waits:
-            task.cancel()
-        return self._stopping.is_set()
+        return await backoff_wait(seconds, self._stopping, self._wake)

@@ -24,7 +24,7 @@ from funchost.queue_watcher import QUEUE_WATCHER
 from funchost.triggers.base import ListenerContext, ListenerState
 from funchost.triggers.gate import WorkGate
 from funchost.triggers.queue.lease import MessageLease
-from funchost.triggers.queue.polling import PollingBackoff, connection_string, lease_seconds
+from funchost.triggers.queue.polling import PollingBackoff, backoff_wait, connection_string, lease_seconds
 from funchost.triggers.queue.processor import QueueProcessor, message_converter, poison_queue_name
 from funchost.triggers.queue.reader import QueueReader
 
@@ -157,12 +157,7 @@ class QueueListener:
             stop.cancel()
 
     async def _sleep(self, seconds: float) -> bool:
-        """Back-off wait, cut short by a wake-up (an output sent to this queue) or stop; True means stop."""
-        waits = {asyncio.create_task(self._stopping.wait()), asyncio.create_task(self._wake.wait())}
-        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        for task in waits:
-            task.cancel()
-        return self._stopping.is_set()
+        return await backoff_wait(seconds, self._stopping, self._wake)
 
     def _lease_of(self, message: QueueMessage) -> MessageLease:
         return MessageLease(self._queue, message, self._lease)

@@ -1,10 +1,11 @@
 """Storage-queue plumbing the queue listener shares: the polling back-off (Azure's randomized exponential
-strategy), the receive lease and its renewal cadence, and the connection string a binding may use (the client and
-the classification of its errors are funchost/brokers/azure_storage.py).
+strategy) and its interruptible wait, the receive lease and its renewal cadence, and the connection string a
+binding may use (the client and the classification of its errors are funchost/brokers/azure_storage.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from collections.abc import Mapping
@@ -21,6 +22,15 @@ LEASE_SETTING = "FUNCHOST_QUEUE_RECEIVE_VISIBILITY_TIMEOUT"
 DEFAULT_LEASE_SECONDS = 600
 MAX_LEASE_SECONDS = 7 * 24 * 3600  # the service's limit for a visibility timeout
 MINIMUM_RENEWAL_INTERVAL = 60.0  # QueueListener.MinimumVisibilityRenewalInterval
+
+
+async def backoff_wait(seconds: float, stopping: asyncio.Event, wake: asyncio.Event) -> bool:
+    """Wait out a back-off delay, cut short by a wake-up (an output sent to the queue) or stop; True means stop."""
+    waits = {asyncio.create_task(stopping.wait()), asyncio.create_task(wake.wait())}
+    await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
+    return stopping.is_set()
 
 
 class PollingBackoff:
