@@ -34,12 +34,15 @@ from funchost.http.connection_guard import ConnectionGuard
 from funchost.http.connections import guarded_protocol
 from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
+from funchost.http.load_file import LoadGauge
 from funchost.http.open_files import raise_open_file_limit
 from funchost.http.server_limits import connection_cap, server_limits
+from funchost.http.throttle import HttpThrottle
 from funchost.inputs import InputResolver
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.host_identity import host_id
+from funchost.metadata.http_concurrency import http_concurrency
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.redaction import register_secret_settings, register_secrets
@@ -142,10 +145,17 @@ class Host:
             )
             self.listeners[spec.name] = cls(context)
         self.limits = server_limits(app.host_config)
+        self.throttle = HttpThrottle(http_concurrency(app.host_config), LoadGauge.from_environment())
         self.keys = KeyStore.load(app.script_root, [f.spec.name for f in app.functions if f.spec.is_http])
         _register_log_secrets(self.keys)
         self.http_app = build_http_app(
-            app, self.invokers, keys=self.keys, metrics=self.metrics, status=self, manual_trigger=self.trigger_manually
+            app,
+            self.invokers,
+            keys=self.keys,
+            metrics=self.metrics,
+            status=self,
+            manual_trigger=self.trigger_manually,
+            throttle=self.throttle,
         )
         self._stop = asyncio.Event()
         self._listeners_started = False
