@@ -34,7 +34,6 @@ from funchost.http.connection_guard import ConnectionGuard
 from funchost.http.connections import guarded_protocol
 from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
-from funchost.http.load_file import LoadGauge
 from funchost.http.open_files import raise_open_file_limit
 from funchost.http.server_limits import connection_cap, server_limits
 from funchost.http.throttle import HttpThrottle
@@ -43,6 +42,7 @@ from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.host_identity import host_id
 from funchost.metadata.http_concurrency import http_concurrency
+from funchost.metadata.http_load import LoadGauge
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.redaction import register_secret_settings, register_secrets

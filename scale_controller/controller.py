@@ -16,7 +16,7 @@ from scale_controller.app_metadata import AppMetadata
 from scale_controller.decision import Decision, Reading
 from scale_controller.loop import ScaleLoop
 from scale_controller.policy import Policy
-from scale_controller.scalers import scaler_factories
+from scale_controller.scalers import TriggerSource, scaler_factories
 from scale_controller.targets.base import ScaleTarget
 
 
@@ -28,8 +28,11 @@ def build_loop(
     interval: float,
     status_path: Path | None = None,
     on_tick: Callable[[Sequence[Reading], Decision | None], None] | None = None,
+    extra_sources: Sequence[TriggerSource] = (),
 ) -> ScaleLoop:
-    sources = scaler_factories(app)
+    """`extra_sources`: scalers the metadata alone cannot build (the HTTP scaler of `funchost up` measures the
+    workers and the listening socket it owns); they come after the event functions' scalers."""
+    sources = [*scaler_factories(app), *extra_sources]
     path = status_path or (status.default_path(app.script_root) if app.script_root else None)
     return ScaleLoop(sources, target, policy, interval=interval, status_path=path, on_tick=on_tick)
 

@@ -18,9 +18,9 @@ import logging
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from funchost.http.load_file import LoadGauge
 from funchost.http.responses import send_status
 from funchost.metadata.http_concurrency import HttpConcurrency
+from funchost.metadata.http_load import LoadGauge
 
 logger = logging.getLogger("funchost.http")
 

@@ -35,7 +35,6 @@ INPUTS: dict[str, str] = {
 logger = logging.getLogger("funchost.inputs")
 
 
-
 class InputReader(Protocol):
     """Reads one input binding's value for one invocation."""
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from funchost.http.load_file import LoadGauge, read_load
 from funchost.http.throttle import HttpThrottle
 from funchost.metadata.http_concurrency import HttpConcurrency
+from funchost.metadata.http_load import LoadGauge, read_load
 from tests.http.conftest import MASTER, BuildApp
 from tests.http.test_served import free_port
 

@@ -1,4 +1,5 @@
-"""`LoadGauge`: a worker's outstanding HTTP function requests, published for the local scale controller.
+"""`LoadGauge`: a worker's outstanding HTTP function requests, published for the local scale controller (it lives
+with the metadata because it is, like the metadata JSON, where the host and the controller meet).
 
 `funchost up` gives each worker a file in FUNCHOST_HTTP_LOAD_FILE; the worker maps it and keeps the current count
 in its first 8 bytes (unsigned, little-endian), so the controller reads every worker's load without a request to
