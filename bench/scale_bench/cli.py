@@ -68,6 +68,10 @@ async def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         say(f"\n[3] controller overhead: {args.functions} synthetic functions for {args.overhead_seconds:g} s ...")
         data = measure_overhead(args.functions, args.overhead_seconds, args.overhead_interval, args.overhead_cpu)
         results["overhead"] = report_overhead(data)
+    if "http" in args.parts:
+        from bench.scale_bench.http_part import run_http
+
+        results["http"] = await run_http(args, workdir)
     if not {"activation", "drain"} & set(args.parts):
         return results
     if "activation" in args.parts:
@@ -113,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--parts",
         default="overhead,activation,drain",
         type=lambda s: s.split(","),
-        help="comma-separated: overhead, activation, drain (default all)",
+        help="comma-separated: overhead, activation, drain, http (default: all but http)",
     )
     parser.add_argument("--trials", type=int, default=20, help="activation trials (default 20, + 1 warm-up)")
     parser.add_argument("--worker-starts", type=int, default=10, help="separate worker starts (default 10)")
@@ -131,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--overhead-interval", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--overhead-cpu", type=int, default=1, help="the core for the overhead run (default 1)")
     parser.add_argument("--plot", default=str(PLOT), help=f"timeline PNG (default {PLOT.relative_to(ROOT)}; '' = none)")
+    parser.add_argument("--http-trials", type=int, default=20, help="http: first requests from 0 (default 20)")
     parser.add_argument("--json", help="also write all results (with raw samples) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, records) and print it")
     parser.add_argument("--overhead-child", action="store_true", help=argparse.SUPPRESS)
@@ -142,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         return 0
-    unknown = set(args.parts) - {"overhead", "activation", "drain"}
+    unknown = set(args.parts) - {"overhead", "activation", "drain", "http"}
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     workdir = Path(tempfile.mkdtemp(prefix="funchost-bench-scale-"))

@@ -15,9 +15,10 @@ its descriptor to every worker and the standby (`funchost start --fd N`, an inhe
 all workers accept from one accept queue, so a connection waits in the kernel's queue while 0 workers run and is
 accepted by the first worker that starts; a stopping worker stops accepting and drains what it has, and the
 connections still queued stay queued for the others (none is reset). Each worker also publishes its outstanding
-HTTP function requests in `<log_dir>/../http-load/worker-<index>.load` (FUNCHOST_HTTP_LOAD_FILE), read by the HTTP scaler
-through `load_files()`. Without `listener`, workers bind the port themselves with SO_REUSEPORT (`--reuse-port`,
-the kernel spreads connections by a hash; connections queued at a stopping worker are reset; Linux only).
+HTTP function requests in `<log_dir>/../http-load/worker-<index>.load` (FUNCHOST_HTTP_LOAD_FILE), read by the
+HTTP scaler through `load_files()`. Without `listener`, workers bind the port themselves with SO_REUSEPORT
+(`--reuse-port`: the kernel spreads connections by a hash; connections queued at a stopping worker are reset; Linux
+only).
 """
 
 from __future__ import annotations
