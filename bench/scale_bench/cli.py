@@ -162,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("activation p50 ≤ 1 s", results.get("activation", {}).get("p50"), lambda v: v <= TARGET_ACTIVATION_P50),
         ("drain ≤ 1.2× ideal", results.get("drain", {}).get("ratio_peak"), lambda v: v <= TARGET_DRAIN_RATIO),
         ("loop lag < 100 ms", results.get("overhead", {}).get("lag_max"), lambda v: v < TARGET_LAG),
+        ("http first p50 ≤ 150 ms", results.get("http", {}).get("first_p50"), lambda v: v <= 0.150),
     ]
     say("\n== Summary ==")
     for name, value, ok in summary:

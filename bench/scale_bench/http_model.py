@@ -27,7 +27,6 @@ KEDA_TARGET = 100  # scalingMetric.concurrency.targetValue / targetPendingReques
 KEDA_PUSH_INTERVAL = 0.2  # KEDA_HTTP_SCALER_STREAM_INTERVAL_MS
 KEDA_QUEUE_TICK = 0.5  # KEDA_HTTP_QUEUE_TICK_DURATION
 KEDA_SCALEDOWN = 300.0  # HTTPScaledObject scaledownPeriod
-TARGET_FIRST_P50 = 0.150
 
 
 def replica_seconds(samples: Sequence[tuple[float, int]], end: float) -> float:
