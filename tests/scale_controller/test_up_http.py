@@ -128,3 +128,9 @@ def test_mixed_app_scales_on_both_and_throttles_past_max_outstanding(
         codes = asyncio.run(three())  # all three wait in the accept queue, then reach the one worker together
         assert sorted(codes) == [200, 429, 429], codes
         assert re.search(r"work: 0 waiting \(target \d+/worker\) \| http: \d+ in flight", output()), output()
+        status = subprocess.run(
+            [sys.executable, "-m", "funchost.cli.main", "scale", "status", "--script-root", str(root)],
+            capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        assert re.search(r"^\s*http\s+httpTrigger\s+http:app\s", status.stdout, re.M), status.stdout
+        assert re.search(r"^\s*work\s+queueTrigger\s", status.stdout, re.M), status.stdout
