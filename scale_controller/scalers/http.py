@@ -12,6 +12,7 @@ docs/scaling.md "HTTP functions".
 
 from __future__ import annotations
 
+import select
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,7 +43,12 @@ class HttpScaler:
         return sum(read_load(path) for path in self.load_files())
 
     def backlog(self) -> int:
-        return accept_backlog(self.listener) if self.listener is not None else 0
+        if self.listener is None:
+            return 0
+        depth = accept_backlog(self.listener)
+        if depth == 0 and _readable(self.listener):
+            return 1  # a platform without TCP_INFO depth: a readable listener has at least one connection waiting
+        return depth
 
     async def measure(self) -> Measurement:
         value = self.in_flight() + self.backlog()
@@ -50,6 +56,11 @@ class HttpScaler:
 
     async def aclose(self) -> None:
         return None  # the listening socket belongs to `funchost up`
+
+
+def _readable(sock: socket.socket) -> bool:
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
 
 
 def http_source(

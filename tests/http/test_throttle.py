@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -110,3 +110,27 @@ async def test_the_host_builds_its_throttle_from_host_json(build_app: BuildApp) 
         assert (await client.get("/api/hold")).status_code == 429
         module.GATE.set()
         assert (await held).status_code == 200
+
+
+async def test_a_waiter_that_gives_up_leaves_its_place_and_the_slot_goes_on() -> None:
+    throttle = HttpThrottle(HttpConcurrency(1, None))
+    release = asyncio.Event()
+    served: list[str] = []
+
+    def endpoint(name: str) -> Callable[..., Awaitable[None]]:
+        async def run(scope: object, receive: object, send: object) -> None:
+            served.append(name)
+            await release.wait()
+
+        return run
+
+    first = asyncio.create_task(throttle.run(endpoint("first"), {}, None, None))  # type: ignore[arg-type]
+    second = asyncio.create_task(throttle.run(endpoint("second"), {}, None, None))  # type: ignore[arg-type]
+    third = asyncio.create_task(throttle.run(endpoint("third"), {}, None, None))  # type: ignore[arg-type]
+    await until(lambda: throttle.waiting == 2)
+    second.cancel()  # e.g. the server cancelled the request task
+    await until(lambda: throttle.waiting == 1)
+    release.set()
+    await asyncio.gather(first, third)
+    assert served == ["first", "third"]
+    assert (throttle.running, throttle.waiting, throttle.gauge.value) == (0, 0, 0)
