@@ -84,6 +84,19 @@ async def test_in_flight_plus_backlog_against_the_target_decides_the_replicas(
         s.close()
 
 
+def test_a_mixed_app_scales_on_the_larger_of_its_triggers() -> None:
+    from scale_controller.decision import Reading
+
+    queue = Reading("work", 10.0, 5.0, True)  # asks for 2
+    http = Reading("http", 48.0, 16.0, True)  # asks for 3
+    for readings in ([queue, http], [http, queue]):
+        assert decide(readings, 2, Policy(), State.initial(0.0, 2), 1.0).desired == 3
+    busy_queue = Reading("work", 40.0, 5.0, True)  # asks for 8, capped by the scale-up policy (+4 pods) at 6
+    decision = decide([busy_queue, http], 2, Policy(), State.initial(0.0, 2), 1.0)
+    assert decision.desired == 6
+    assert "work 40 / target 5 = 8 → 8 (highest of 2 triggers)" in decision.reason
+
+
 async def test_a_connection_at_zero_workers_ticks_the_loop_at_once(listener: socket.socket, tmp_path: Path) -> None:
     target = MemoryTarget(0)
     source = http_source(listener, list, 16)
