@@ -36,11 +36,14 @@ from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
 from funchost.http.open_files import raise_open_file_limit
 from funchost.http.server_limits import connection_cap, server_limits
+from funchost.http.throttle import HttpThrottle
 from funchost.http.webhooks import BlobEventReceiver, system_keys_needed
 from funchost.inputs import InputResolver
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.host_identity import host_id
+from funchost.metadata.http_concurrency import http_concurrency
+from funchost.metadata.http_load import LoadGauge
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.redaction import register_secret_settings, register_secrets
@@ -144,6 +147,7 @@ class Host:
             self.listeners[spec.name] = cls(context)
         self.limits = server_limits(app.host_config)
         http_functions = [f.spec.name for f in app.functions if f.spec.is_http]
+        self.throttle = HttpThrottle(http_concurrency(app.host_config), LoadGauge.from_environment())
         self.keys = KeyStore.load(app.script_root, http_functions, system_keys=system_keys_needed(app))
         _register_log_secrets(self.keys)
         self.http_app = build_http_app(
@@ -154,6 +158,7 @@ class Host:
             status=self,
             manual_trigger=self.trigger_manually,
             blob_receivers=self.blob_receiver,
+            throttle=self.throttle,
         )
         self._stop = asyncio.Event()
         self._listeners_started = False

@@ -29,9 +29,12 @@ def build_loop(
     status_path: Path | None = None,
     on_tick: Callable[[Sequence[Reading], Decision | None], None] | None = None,
     sources: Sequence[TriggerSource] | None = None,
+    extra_sources: Sequence[TriggerSource] = (),
 ) -> ScaleLoop:
-    """`sources` default: one per event-triggered function (`scaler_factories`)."""
-    sources = scaler_factories(app) if sources is None else sources
+    """`sources` default: one per event-triggered function (`scaler_factories`). `extra_sources`: scalers the
+    metadata alone cannot build (the HTTP scaler of `funchost up` measures the workers and the listening socket it
+    owns); they come after the event functions' scalers."""
+    sources = [*(scaler_factories(app) if sources is None else sources), *extra_sources]
     path = status_path or (status.default_path(app.script_root) if app.script_root else None)
     return ScaleLoop(sources, target, policy, interval=interval, status_path=path, on_tick=on_tick)
 

@@ -4,7 +4,8 @@ As KEDA's `pkg/scaling/scale_handler.go` `startScaleLoop` (a timer of `pollingIn
 before each check, so its lag is how late a tick starts against `previous start + interval`) and
 `pkg/scaling/cache/scalers_cache.go` (scalers are cached; on an error a scaler is rebuilt through its stored factory
 and asked once more before the failure counts; all are closed when the loop ends). The rule itself is
-`scale_controller.decision.decide`; this module owns the clocks and the I/O around it.
+`scale_controller.decision.decide`; this module owns the clocks and the I/O around it. `wake()` makes the next
+tick start at once (HTTP scale from zero, `scalers.http_wake`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ class ScaleLoop:
         self._started_at = clock()
         self._last_change: dict[str, Any] | None = None
         self._target_error: str | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tick now instead of at the next poll (a connection arrived while at 0 workers, `scalers.http_wake`)."""
+        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every `interval` until `stop` is set, then close the scalers (the caller closes the target)."""
@@ -84,10 +90,21 @@ class ScaleLoop:
                 except Exception:  # a bug must not stop autoscaling: log it, try again next tick
                     log.exception("scale loop tick failed")
                 planned = started + self.interval
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), max(0.0, planned - time.monotonic()))
+                await self._sleep(stop, max(0.0, planned - time.monotonic()))
+                if self._wake.is_set():  # an early tick: not late against any plan
+                    self._wake.clear()
+                    planned = time.monotonic()
         finally:
             await self.aclose()
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        """Until `seconds` passed, `stop` is set or `wake()` was called."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def tick(self) -> Decision | None:
         """One poll: measure, decide, scale when desired ≠ current, publish. None when the target was unreadable."""

@@ -74,6 +74,10 @@ async def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if "traces" in args.parts:
         say(f"\n[5] scaling quality on load traces ({args.trace_phases} poll phases each) ...")
         results["traces"] = await run_traces(workdir, Path(args.trace_csv), args.trace_phases, bool(args.plot), when)
+    if "http" in args.parts:
+        from bench.scale_bench.http_part import run_http
+
+        results["http"] = await run_http(args, workdir)
     if not {"activation", "drain"} & set(args.parts):
         return results
     if "activation" in args.parts:
@@ -119,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--parts",
         default="overhead,activation,drain",
         type=lambda s: s.split(","),
-        help="comma-separated: overhead, activation, drain, traces (default: all but traces)",
+        help="comma-separated: overhead, activation, drain, traces, http (default: all but traces and http)",
     )
     parser.add_argument("--trials", type=int, default=20, help="activation trials (default 20, + 1 warm-up)")
     parser.add_argument("--worker-starts", type=int, default=10, help="separate worker starts (default 10)")
@@ -139,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--plot", default=str(PLOT), help=f"timeline PNG (default {PLOT.relative_to(ROOT)}; '' = none)")
     parser.add_argument("--trace-csv", default=str(SAMPLE_CSV), help="part 5's CSV trace (t_seconds,arrivals)")
     parser.add_argument("--trace-phases", type=int, default=5, help="part 5: poll phases averaged (default 5)")
+    parser.add_argument("--http-trials", type=int, default=20, help="http: first requests from 0 (default 20)")
     parser.add_argument("--json", help="also write all results (with raw samples) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, records) and print it")
     parser.add_argument("--overhead-child", action="store_true", help=argparse.SUPPRESS)
@@ -150,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         return 0
-    unknown = set(args.parts) - {"overhead", "activation", "drain", "traces"}
+    unknown = set(args.parts) - {"overhead", "activation", "drain", "traces", "http"}
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     workdir = Path(tempfile.mkdtemp(prefix="funchost-bench-scale-"))
@@ -165,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("activation p50 ≤ 1 s", results.get("activation", {}).get("p50"), lambda v: v <= TARGET_ACTIVATION_P50),
         ("drain ≤ 1.2× ideal", results.get("drain", {}).get("ratio_peak"), lambda v: v <= TARGET_DRAIN_RATIO),
         ("loop lag < 100 ms", results.get("overhead", {}).get("lag_max"), lambda v: v < TARGET_LAG),
+        ("http first p50 ≤ 150 ms", results.get("http", {}).get("first_p50"), lambda v: v <= 0.150),
     ]
     say("\n== Summary ==")
     for name, value, ok in summary:

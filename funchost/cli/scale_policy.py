@@ -28,7 +28,7 @@ def add_policy_options(
     polling_interval: float,
     min_replicas_help: str = "minReplicaCount (default 0)",
 ) -> None:
-    """`min_replicas` None: the command decides (`up`: 1 when the app has HTTP functions)."""
+    """`min_replicas` None: the command decides (`policy_from_args(min_replicas=...)`, else 0)."""
     parser.add_argument("--min-replicas", type=arguments.count, default=min_replicas, help=min_replicas_help)
     parser.add_argument(
         "--max-replicas", type=arguments.count, default=max_replicas, help=f"maxReplicaCount (default {max_replicas})"

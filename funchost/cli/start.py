@@ -11,12 +11,14 @@ import asyncio
 import importlib
 import logging
 import os
+import socket
 import sys
 import time
 
 from uvicorn.loops.auto import auto_loop_factory
 
 from funchost.cli import arguments, exit_guard
+from funchost.errors import StartupError
 from funchost.host import Host, bind_socket
 from funchost.http.keys import KeyStore
 from funchost.logcontext import configure_logging
@@ -69,6 +71,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="share the port with other funchost workers of this app (SO_REUSEPORT; used by the scale controller)",
     )
     parser.add_argument(
+        "--fd",
+        type=int,
+        help="serve on this inherited listening socket instead of binding the port (how `funchost up` hands its "
+        "socket to its workers)",
+    )
+    parser.add_argument(
         "--standby",
         action="store_true",
         help="load the app, then wait for a line 'go' on stdin before binding the port and starting the listeners "
@@ -102,16 +110,36 @@ def _run(args: argparse.Namespace, grace: float, hosts: list[Host]) -> int:
         hosts.append(host)
         if not wait_for_go():
             return 0
-        sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
+        sock = _listening_socket(args, port)
     else:
         # Bind first: a taken port fails fast, before any listener starts.
-        sock = bind_socket(args.host, port, reuse_port=args.reuse_port)
+        sock = _listening_socket(args, port)
         host = Host(app, address=args.host, port=port, grace_seconds=grace)
         hosts.append(host)
     print_functions(host.app, args.host, port, keys=host.keys)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
     with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:
         return runner.run(host.serve(sock))
+
+
+def _listening_socket(args: argparse.Namespace, port: int) -> socket.socket:
+    if args.fd is None:
+        return bind_socket(args.host, port, reuse_port=args.reuse_port)
+    return inherited_socket(args.fd)
+
+
+def inherited_socket(fd: int) -> socket.socket:
+    """The listening TCP socket behind descriptor `fd` (inherited from `funchost up`), or `StartupError`."""
+    try:
+        sock = socket.socket(fileno=fd)
+        listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+    except OSError as exc:
+        problem = f"--fd {fd}: not an open socket ({exc.strerror})"
+        raise StartupError(f"{problem}. Fix: pass an inherited descriptor") from None
+    if not listening or sock.type != socket.SOCK_STREAM:
+        sock.detach()
+        raise StartupError(f"--fd {fd}: not a listening TCP socket. Fix: pass the descriptor of a listening socket")
+    return sock
 
 
 def wait_for_go() -> bool:

@@ -1,8 +1,10 @@
 """`funchost up`: the main job — the app in this folder scaled from zero as local worker processes.
 
 Starts Azurite when the app uses development storage and nothing answers, reads the app's bindings (indexing in
-a subprocess: the controller never imports user code), then runs the scale controller with a
-`LocalProcessTarget` and prints each change of replicas and backlog as it happens. Ctrl+C drains the workers.
+a subprocess: the controller never imports user code), binds the HTTP port itself and hands the socket to the
+workers, then runs the scale controller with a `LocalProcessTarget` (event scalers plus the HTTP scaler; a
+connection at 0 workers wakes it at once) and prints each change of replicas and backlog as it happens. Ctrl+C
+drains the workers.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from funchost.cli import arguments
 from funchost.cli.scale_policy import add_policy_options, policy_from_args
 from funchost.cli.start import ADDRESS_ENV, DEFAULT_ADDRESS, default_address
 from funchost.errors import ConfigurationError, StartupError
+from funchost.host import bind_socket
 from funchost.metadata.app_loader import resolve_script_root
 from funchost.metadata.app_settings import apply_to_environment, load_local_settings
+from funchost.metadata.host_config import load_host_config
+from funchost.metadata.http_concurrency import http_concurrency
 
 if TYPE_CHECKING:  # the controller is imported only when `up` runs, keeping `funchost start` lean
     from scale_controller.app_metadata import AppMetadata
@@ -50,7 +55,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         min_replicas=None,
         max_replicas=10,
         polling_interval=1.0,
-        min_replicas_help="default 0, or 1 when the app has HTTP functions",
+        min_replicas_help="default 0 (an HTTP request wakes the app too)",
+    )
+    parser.add_argument(
+        "--http-target",
+        type=arguments.count,
+        help="in-flight HTTP requests per worker (default: host.json extensions.http.maxConcurrentRequests, else 16)",
     )
     parser.add_argument("--grace-period", type=arguments.seconds, default=30.0, help="drain time of a stopping worker")
     parser.add_argument(
@@ -65,46 +75,67 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from scale_controller.app_metadata import load_app_metadata
     from scale_controller.controller import build_loop
+    from scale_controller.scalers.http import http_source
+    from scale_controller.scalers.http_wake import ZeroWake
     from scale_controller.targets.local import LocalProcessTarget
 
     root = resolve_script_root(args.script_root)
     apply_to_environment(load_local_settings(root))
     app = load_app_metadata(root, environ=dict(os.environ))
-    if not app.event_functions:
+    has_http = any(f.is_http for f in app.functions)
+    if not app.event_functions and not has_http:
         raise ConfigurationError(
-            f"{root}: no event-triggered functions to scale (HTTP and timer functions have no backlog). "
-            "Fix: run it with 'funchost start', or add a queue/RabbitMQ/Kafka/Service Bus function"
+            f"{root}: no functions to scale (timer functions have no backlog). Fix: run it with 'funchost start', "
+            "or add an HTTP, queue, blob, RabbitMQ, Kafka or Service Bus function"
         )
     _ensure_development_storage(app)
-    has_http = any(f.is_http for f in app.functions)
     if has_http:
         # Load (and on a first run, generate) the keys once here: workers started together would otherwise each
         # generate their own keys file, and the last one written would win.
         from funchost.http.keys import KeyStore
 
         KeyStore.load(root, [f.name for f in app.functions if f.is_http])
-    policy = policy_from_args(args, min_replicas=1 if has_http else 0)
-    minimum = policy.min_replicas
-    print(f"Scaling {root.name}: {', '.join(f.name for f in app.event_functions)}", flush=True)
+    policy = policy_from_args(args)
+    # The controller owns the listening socket and hands it to every worker: with 0 workers the kernel keeps new
+    # connections in its accept queue until the first worker accepts them.
+    listener = bind_socket(args.host, args.port)
+    listener.setblocking(False)
+    scaled = [f.name for f in app.event_functions] + (["http"] if has_http else [])
+    http_target = args.http_target or http_concurrency(load_host_config(root, os.environ)).scale_target
+    print(f"Scaling {root.name}: {', '.join(scaled)}", flush=True)
     print(
-        f"  replicas {minimum}..{args.max_replicas}, poll every {args.polling_interval:g} s, "
-        f"cooldown {args.cooldown_period:g} s; HTTP on {args.host}:{args.port} (shared by all workers)",
+        f"  replicas {policy.min_replicas}..{args.max_replicas}, poll every {args.polling_interval:g} s, "
+        f"cooldown {args.cooldown_period:g} s; HTTP on {args.host}:{args.port} (held by the controller, shared by "
+        "all workers)",
         flush=True,
     )
-    if has_http and minimum == 0:
-        print("  note: HTTP requests get no answer while 0 workers run (only events wake the app)", flush=True)
+    if has_http:
+        print(f"  http: {http_target} in-flight requests per worker; a request wakes the app from 0", flush=True)
     target = LocalProcessTarget(
-        root, args.port, env=dict(os.environ), grace_seconds=args.grace_period, host=args.host, standby=args.standby
-    )
+        root, args.port, env=dict(os.environ), grace_seconds=args.grace_period, host=args.host, standby=args.standby,
+        listener=listener,
+    )  # fmt: skip
     print(f"  worker logs: {_relative(target.log_dir)}/worker-<N>.log (one per worker, the standby's too)", flush=True)
     display = LiveDisplay()
-    loop = build_loop(app, target, policy, interval=args.polling_interval, on_tick=display.show)
-    return asyncio.run(_serve(loop, target))
+    extra = [http_source(listener, target.load_files, http_target, root.name)] if has_http else []
+    loop = build_loop(app, target, policy, interval=args.polling_interval, extra_sources=extra)
+    wake = ZeroWake(listener, loop.wake)
+
+    def on_tick(readings: Sequence[Reading], decision: Decision | None) -> None:
+        display.show(readings, decision)
+        wake.after_tick(readings, decision)
+
+    loop.on_tick = on_tick
+    try:
+        return asyncio.run(_serve(loop, target))
+    finally:
+        listener.close()
 
 
 async def _serve(loop: ScaleLoop, target: LocalProcessTarget) -> int:
     from scale_controller.controller import run_until_signalled
 
+    await target.scale_to(0)  # no worker yet, but the standby starts loading now, before the first request
     await run_until_signalled(loop, target)
     print("Stopped: workers drained.", flush=True)
     return 0
@@ -128,7 +159,8 @@ class LiveDisplay:
             if r.error:
                 parts.append(f"{r.name}: error ({r.error})")
             else:
-                parts.append(f"{r.name}: {r.value:g} waiting (target {r.target:g}/worker)")
+                what = "in flight" if r.name == "http" else "waiting"
+                parts.append(f"{r.name}: {r.value:g} {what} (target {r.target:g}/worker)")
         if decision is None:
             head = "workers ?"
         elif decision.desired != decision.current:

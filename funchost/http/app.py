@@ -1,7 +1,8 @@
 """`build_http_app()`: the host's Starlette app — function routes, keys, admin API, probes, metrics, lifespans.
 
 HTTP-streams functions (FastAPI types, `funchost.http.streams`) get their own endpoint; the plain path is untouched.
-Functions at `/{routePrefix}/{route}` are served by the `FunctionDispatch` middleware, in front of the host's own
+Functions at `/{routePrefix}/{route}` are served by the `FunctionDispatch` middleware (each behind the
+`HttpThrottle` of host.json maxConcurrentRequests / maxOutstandingRequests), in front of the host's own
 routes (`/healthz`, `/readyz`, `/metrics`, everything under `/admin`), which it never claims. Everything
 per-function (route template, accepted keys, endpoint) is built here, once; a request only walks the table.
 """
@@ -28,10 +29,12 @@ from funchost.http.regex_constraint import SlowRegexMatcher
 from funchost.http.routing import RouteSpec, RouteTable
 from funchost.http.server_limits import server_limits
 from funchost.http.streams import stream_endpoint
+from funchost.http.throttle import HttpThrottle
 from funchost.http.webhooks import BlobReceivers, ExtensionWebhooks
 from funchost.invocation import FunctionInvoker
 from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import HttpTriggerSettings
+from funchost.metadata.http_concurrency import http_concurrency
 from funchost.metadata.indexing import IndexedFunction
 from funchost.metrics import HostMetrics
 
@@ -49,14 +52,17 @@ def build_http_app(
     lifespan: ExtraLifespan | None = None,
     wsgi_executor: Executor | None = None,
     blob_receivers: BlobReceivers | None = None,
+    throttle: HttpThrottle | None = None,
 ) -> ASGIApp:
     """The ASGI app to serve. Raises `ConfigurationError` for invalid or clashing routes.
 
     `invokers` maps function name → invoker (functions served natively as ASGI/WSGI apps need none; the invokers
     send non-HTTP outputs themselves); `lifespan` runs inside the app's lifespan, after the native ASGI apps
     started; WSGI apps run on `wsgi_executor` (default: the event loop's default executor); `blob_receivers` finds
-    the running EventGrid-source blob trigger that /runtime/webhooks/blobs hands events to.
+    the running EventGrid-source blob trigger that /runtime/webhooks/blobs hands events to. Every function route
+    sits behind `throttle` (default: one built from host.json extensions.http), in front of its key check.
     """
+    throttle = throttle or HttpThrottle(http_concurrency(app.host_config))
     limit = app.host_config.max_request_body_size
     routes: list[RouteSpec] = []
     endpoints: dict[str, ASGIApp] = {}
@@ -80,7 +86,8 @@ def build_http_app(
             endpoint = stream_endpoint(_invoker(indexed, invokers), trigger=spec.trigger.name, max_body=limit)
         else:
             endpoint = _function_endpoint(indexed, invokers, limit)
-        endpoints[spec.name] = protect(endpoint, keys.accepted(settings.auth_level, spec.name), settings.auth_level)
+        guarded = protect(endpoint, keys.accepted(settings.auth_level, spec.name), settings.auth_level)
+        endpoints[spec.name] = throttle.wrap(guarded)
     table = RouteTable.build(routes, prefix=app.host_config.route_prefix)
     admin = AdminApi(app, master=keys.accepted("admin", ""), status=status, manual_trigger=manual_trigger)
     install_key_redaction()  # uvicorn's access log would otherwise print ?code=<key>

@@ -71,7 +71,9 @@ HTTP: TriggerKind[HttpTriggerSettings, NoOptions] = TriggerKind(
     host_json_section=None,
     options_type=NoOptions,
     concurrency_rule=lambda settings, options: None,  # bounded by the HTTP server, not by a trigger setting
-    scaled=False,  # nothing wakes HTTP from zero without KEDA's HTTP add-on
+    # Not scaled per function on events: one app-wide metric (requests in flight) scales HTTP — `funchost up`'s
+    # scale_controller/scalers/http.py locally, KEDA's HTTP add-on (HTTPScaledObject) in a cluster.
+    scaled=False,
 )
 TIMER: TriggerKind[TimerTriggerSettings, NoOptions] = TriggerKind(
     binding_types=("timerTrigger",),

@@ -1,21 +1,24 @@
-"""Local worker processes: N `funchost start --reuse-port` workers of one app on this machine.
+"""Local worker processes: N `funchost start` workers of one app on this machine, sharing one HTTP port.
 
 Owns starting workers, replacing crashed ones (with a back-off), draining them on scale-in (SIGTERM, then SIGKILL
 only after the grace period) and their log files (`<log_dir>/worker-<index>.log`).
 
 Standby (`standby=True`, what `funchost up` uses): one extra process is kept pre-started with `funchost start
---standby` — Python, funchost, the SDKs and the app already imported and indexed, the port not bound, no listener
+--standby` — Python, funchost, the SDKs and the app already imported and indexed, nothing accepted, no listener
 started. A scale-out promotes it with a line 'go' on its stdin, so a worker starts consuming in about 0.1 s
 instead of the ~0.7 s a cold start takes (mostly imports), and a new standby is started a little later. This is
 what Azure's placeholder ("specialization") mode does for cold starts. A standby that exits on its own (a broken
 app, say) is not restarted until `STANDBY_RETRY_SECONDS` have passed; workers are then started cold.
 
-HTTP with N workers: every worker binds the same address and port with SO_REUSEPORT and the Linux kernel spreads
-new connections over the listening workers (by a hash of the connection's addresses, not by load). Caveats: a
-keep-alive connection stays on one worker; connections still waiting in the accept queue of a worker that is
-stopping are reset, so a client may see a refused or reset connection during scale-in; with 0 workers nothing
-listens (HTTP cannot wake the app from zero); any process of the same user may join the port; Linux only (macOS
-and BSD accept the option but do not balance).
+HTTP with N workers: given `listener` (what `funchost up` does), the target owns nothing of the socket but hands
+its descriptor to every worker and the standby (`funchost start --fd N`, an inherited descriptor, not a rebind):
+all workers accept from one accept queue, so a connection waits in the kernel's queue while 0 workers run and is
+accepted by the first worker that starts; a stopping worker stops accepting and drains what it has, and the
+connections still queued stay queued for the others (none is reset). Each worker also publishes its outstanding
+HTTP function requests in `<log_dir>/../http-load/worker-<index>.load` (FUNCHOST_HTTP_LOAD_FILE), read by the
+HTTP scaler through `load_files()`. Without `listener`, workers bind the port themselves with SO_REUSEPORT
+(`--reuse-port`: the kernel spreads connections by a hash; connections queued at a stopping worker are reset; Linux
+only).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from funchost.metadata.http_load import LOAD_FILE_ENV
 from scale_controller.targets.base import TargetError
 
 logger = logging.getLogger("scale_controller.targets.local")
@@ -80,6 +85,7 @@ class LocalProcessTarget:
         host: str = "0.0.0.0",
         log_dir: Path | None = None,
         standby: bool = False,
+        listener: socket.socket | None = None,
     ) -> None:
         self.script_root = Path(script_root).resolve()
         self.port = port
@@ -88,6 +94,8 @@ class LocalProcessTarget:
         self.grace_seconds = grace_seconds
         self.host = host
         self.log_dir = log_dir or self.script_root / ".funchost" / "workers"
+        self.listener = listener
+        self.load_dir = self.log_dir.parent / "http-load"  # beside the logs: each worker's outstanding requests
         self.name = f"local:{self.script_root.name}"
         self.exits: list[WorkerExit] = []  # every worker that ended, oldest first
         self._desired = 0
@@ -119,6 +127,13 @@ class LocalProcessTarget:
     def standby_pid(self) -> int | None:
         """The pre-started worker waiting to be promoted, if any."""
         return self._standby.pid if self._standby is not None else None
+
+    def load_files(self) -> list[Path]:
+        """The load file of every worker that counts as a replica (what the HTTP scaler sums)."""
+        return [self._load_path(w.index) for w in self._running]
+
+    def _load_path(self, index: int) -> Path:
+        return self.load_dir / f"worker-{index}.load"
 
     async def current(self) -> int:
         return len(self._running)
@@ -223,16 +238,25 @@ class LocalProcessTarget:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"worker-{index}.log"
         command = [self.python, "-m", "funchost.cli.main", "start", "--script-root", str(self.script_root)]
-        command += ["--host", self.host, "--port", str(self.port), "--reuse-port"]
+        command += ["--host", self.host, "--port", str(self.port)]
+        fds: tuple[int, ...] = ()
+        if self.listener is not None:
+            fds = (self.listener.fileno(),)
+            command += ["--fd", str(fds[0])]
+        else:
+            command += ["--reuse-port"]
         command += ["--grace-period", str(self.grace_seconds)] + (["--standby"] if standby else [])
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "FUNCHOST_WORKER_INDEX": str(index)}
+        env[LOAD_FILE_ENV] = str(self._load_path(index))
+        self.load_dir.mkdir(parents=True, exist_ok=True)
+        self._load_path(index).unlink(missing_ok=True)  # a previous run's count must not be read
         with log_path.open("ab") as log:
             try:
                 # Own session: a Ctrl-C on the controller's terminal does not reach the workers; the target
                 # drains them itself.
                 process = await asyncio.create_subprocess_exec(
                     *command, cwd=self.script_root, env=env, stdin=subprocess.PIPE if standby else subprocess.DEVNULL,
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True, pass_fds=fds,
                 )  # fmt: skip
             except OSError as exc:
                 raise TargetError(
@@ -284,6 +308,7 @@ class LocalProcessTarget:
 
     async def _watch(self, worker: Worker) -> None:
         returncode = await worker.process.wait()
+        self._load_path(worker.index).unlink(missing_ok=True)
         self.exits.append(WorkerExit(worker.index, worker.pid, returncode, worker.stopping))
         if worker.stopping:
             self._draining.remove(worker)

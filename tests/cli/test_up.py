@@ -1,6 +1,6 @@
 """`funchost up` with HTTP functions: the keys are made once, before any worker starts, so every worker (they share
-the port through SO_REUSEPORT) accepts the same key. Real `funchost up` against the shared Azurite (a uuid-named
-queue of the test's own, which nobody sends to)."""
+the listening socket `funchost up` hands them) accepts the same key. Real `funchost up` against the shared Azurite
+(a uuid-named queue of the test's own, which nobody sends to)."""
 
 from __future__ import annotations
 

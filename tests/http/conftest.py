@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message
 from funchost.http.app import build_http_app
 from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore, load_keys
+from funchost.http.throttle import HttpThrottle
 from funchost.invocation import FunctionInvoker, InFlight
 from funchost.metadata.app_loader import LoadedApp, load_app
 from funchost.metrics import HostMetrics
@@ -71,6 +72,7 @@ def build_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Build
         env: Mapping[str, str] | None = None,
         keys_env: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        throttle: HttpThrottle | None = None,
     ) -> Built:
         root = write_app(tmp_path / f"app{next(counter)}", source, host_json=host_json)
         for name, value in (env or {}).items():
@@ -106,6 +108,7 @@ def build_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Build
             metrics=metrics,
             status=status,
             manual_trigger=manual_trigger,
+            throttle=throttle,
         )
         return Built(app, loaded, keys, metrics, status, triggered, root)
 
