@@ -36,7 +36,7 @@ from funchost.http.health import ListenerReport
 from funchost.http.keys import KeyStore
 from funchost.http.open_files import raise_open_file_limit
 from funchost.http.server_limits import connection_cap, server_limits
-from funchost.http.throttle import HttpThrottle
+from funchost.http.throttle import OUTSTANDING_METRIC, HttpThrottle
 from funchost.http.webhooks import BlobEventReceiver, system_keys_needed
 from funchost.inputs import InputResolver
 from funchost.invocation import FunctionInvoker, InFlight, threadpool_size
@@ -148,6 +148,11 @@ class Host:
         self.limits = server_limits(app.host_config)
         http_functions = [f.spec.name for f in app.functions if f.spec.is_http]
         self.throttle = HttpThrottle(http_concurrency(app.host_config), LoadGauge.from_environment())
+        self.metrics.gauge_read_at_scrape(
+            OUTSTANDING_METRIC,
+            "HTTP function requests running or waiting for a slot (maxConcurrentRequests); what HTTP scales on.",
+            lambda: float(self.throttle.outstanding),
+        )
         self.keys = KeyStore.load(app.script_root, http_functions, system_keys=system_keys_needed(app))
         _register_log_secrets(self.keys)
         self.http_app = build_http_app(

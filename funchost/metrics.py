@@ -7,7 +7,7 @@ Prometheus families when `/metrics` is scraped. Each host owns its own registry 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -114,6 +114,7 @@ class HostMetrics:
         self.in_flight = Family("funchost_invocations_in_flight", "Invocations running now.", ["function"], "gauge")
         self.retries = Family("funchost_retries", "Retries made by function retry policies.", ["function"], "counter")
         self.families = [self.invocations, self.duration, self.in_flight, self.retries]
+        self._read_at_scrape: list[tuple[str, str, Callable[[], float]]] = []
         self.registry = CollectorRegistry()
         self.registry.register(self)  # a duck-typed collector: collect() is read at scrape time
 
@@ -122,6 +123,11 @@ class HostMetrics:
         created = Family(name, documentation, labelnames, kind)
         self.families.append(created)
         return created
+
+    def gauge_read_at_scrape(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A host-wide gauge whose value `read()` gives when `/metrics` is scraped (e.g. the HTTP throttle's
+        outstanding requests), so the hot path updates nothing for it."""
+        self._read_at_scrape.append((name, documentation, read))
 
     def register_function(self, name: str) -> None:
         """Create the per-function series up front so every function shows up at 0."""
@@ -133,6 +139,8 @@ class HostMetrics:
     def collect(self) -> Iterator[Metric]:
         for family in self.families:
             yield family.collect()
+        for name, documentation, read in self._read_at_scrape:
+            yield GaugeMetricFamily(name, documentation, value=read())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -25,6 +25,7 @@ from funchost.metadata.http_load import LoadGauge
 logger = logging.getLogger("funchost.http")
 
 TOO_MANY = 429
+OUTSTANDING_METRIC = "funchost_http_requests_outstanding"  # `outstanding` on /metrics (the in-cluster HTTP scaler)
 SCALE_OUT_HEADER = (b"x-function-scaleout", b"1")  # ScriptConstants.AntaresScaleOutHeaderName
 
 

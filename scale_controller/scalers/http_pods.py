@@ -31,6 +31,7 @@ from scale_controller.scalers.base import Measurement, ScalerError, TriggerSourc
 log = logging.getLogger("scale_controller.scalers.http_pods")
 
 IN_FLIGHT_METRIC = "funchost_invocations_in_flight"  # funchost.metrics.HostMetrics.in_flight (a test keeps them equal)
+OUTSTANDING_METRIC = "funchost_http_requests_outstanding"  # funchost.http.throttle (a test keeps them equal)
 PORT_NAME = "http"  # the function container's port (scale_controller.manifests.pods)
 SCRAPE_TIMEOUT = 5.0  # seconds per pod
 TRIGGER = "httpTrigger"
@@ -100,13 +101,16 @@ class HttpPodsScaler:
 
 
 def in_flight(exposition: str, functions: Sequence[str] = ()) -> float:
-    """The sum of `funchost_invocations_in_flight` in a Prometheus text exposition (of `functions` only, if
-    given)."""
-    total = 0.0
+    """A pod's HTTP load from its Prometheus text exposition: `funchost_http_requests_outstanding` (running plus
+    waiting under maxConcurrentRequests) when the host exports it and no function filter is given, else the sum of
+    `funchost_invocations_in_flight` (of `functions` only, if given)."""
+    total, outstanding = 0.0, None
     for family in text_string_to_metric_families(exposition):
         if family.name == IN_FLIGHT_METRIC:
             total += sum(s.value for s in family.samples if not functions or s.labels.get("function") in functions)
-    return total
+        elif family.name == OUTSTANDING_METRIC and family.samples:
+            outstanding = family.samples[0].value
+    return outstanding if outstanding is not None and not functions else total
 
 
 def http_pods_source(

@@ -17,8 +17,8 @@ from kmock import KubernetesEmulator
 from tests.cli.test_kubernetes_scale_run import wait_for
 from tests.scale_controller.scalers.test_http_pods import (
     DEPLOYMENT,
-    IN_FLIGHT_METRIC,
     NS,
+    OUTSTANDING_METRIC,
     PODS,
     SELECTOR,
     SOURCE,
@@ -60,7 +60,7 @@ async def test_scale_run_keeps_one_replica_and_scales_on_requests_in_flight(
             await wait_for(lambda: replicas() == 1, 30)  # --min-replicas 0 is raised to 1: nothing holds requests
             async with httpx.AsyncClient(timeout=60) as client:
                 held = [asyncio.create_task(client.get(f"{worker.base_url}/api/slow")) for _ in range(3)]
-                await asyncio.to_thread(worker.wait_metric, IN_FLIGHT_METRIC, 3, function="slow")
+                await asyncio.to_thread(worker.wait_metric, OUTSTANDING_METRIC, 3)  # 2 run, 1 waits
                 await wait_for(lambda: replicas() == 2, 30)  # ceil(3 / 2)
                 document = json.loads(status_file.read_text())
                 release.touch()

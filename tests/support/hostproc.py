@@ -77,7 +77,7 @@ class HostProcess:
 
     def metric(self, name: str, **labels: str) -> float:
         """The value of one Prometheus sample from /metrics (0.0 when absent)."""
-        wanted = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+        wanted = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
         for line in httpx.get(f"{self.base_url}/metrics", timeout=5).text.splitlines():
             if line.startswith(wanted + " "):
                 return float(line.rsplit(" ", 1)[1])

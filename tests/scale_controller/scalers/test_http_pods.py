@@ -14,12 +14,20 @@ import httpx
 import pytest
 from kmock import KubernetesEmulator, resource
 
+from funchost.http import throttle
 from funchost.metrics import HostMetrics
 from scale_controller import kube
 from scale_controller.loop import ScaleLoop
 from scale_controller.policy import Policy
 from scale_controller.scalers.base import ScalerError
-from scale_controller.scalers.http_pods import IN_FLIGHT_METRIC, HttpPodsScaler, PodsQuery, http_pods_source, in_flight
+from scale_controller.scalers.http_pods import (
+    IN_FLIGHT_METRIC,
+    OUTSTANDING_METRIC,
+    HttpPodsScaler,
+    PodsQuery,
+    http_pods_source,
+    in_flight,
+)
 from scale_controller.targets.kubernetes import KubernetesTarget
 from tests.support.apps import write_app
 from tests.support.hostproc import HostProcess
@@ -97,13 +105,25 @@ async def api(kmock: KubernetesEmulator) -> AsyncIterator[kube.ApiClient]:
 
 async def hold(client: httpx.AsyncClient, host: HostProcess, count: int) -> list[asyncio.Task[httpx.Response]]:
     tasks = [asyncio.create_task(client.get(f"{host.base_url}/api/slow")) for _ in range(count)]
-    before = host.metric(IN_FLIGHT_METRIC, function="slow")
-    await asyncio.to_thread(host.wait_metric, IN_FLIGHT_METRIC, before + count, function="slow")
+    """`count` requests held by the slow function: running, or waiting for a slot under maxConcurrentRequests 2."""
+    before = host.metric(OUTSTANDING_METRIC)
+    await asyncio.to_thread(host.wait_metric, OUTSTANDING_METRIC, before + count)
     return tasks
 
 
-def test_the_metric_name_is_the_hosts_in_flight_gauge() -> None:
+def test_the_metric_names_are_the_hosts() -> None:
     assert HostMetrics().in_flight.name == IN_FLIGHT_METRIC
+    assert throttle.OUTSTANDING_METRIC == OUTSTANDING_METRIC
+
+
+def test_the_outstanding_gauge_wins_over_the_in_flight_sum_unless_functions_are_named() -> None:
+    metrics = HostMetrics()
+    metrics.register_function("a")
+    metrics.in_flight.labels("a").set(2)
+    metrics.gauge_read_at_scrape(OUTSTANDING_METRIC, "running or waiting", lambda: 7.0)
+    text = metrics.render().decode()
+    assert in_flight(text) == 7  # 2 running + 5 waiting for a slot
+    assert in_flight(text, ["a"]) == 2
 
 
 def test_in_flight_sums_the_gauge_and_nothing_else() -> None:
