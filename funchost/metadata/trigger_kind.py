@@ -63,7 +63,7 @@ class TriggerKind(Generic[S, Opts]):
     host_json_section: str | None  # extensions.<section>; None: the trigger has none
     options_type: OptionsType[Opts]
     concurrency_rule: Callable[[S, Opts], int | None]  # None: bounded elsewhere (HTTP: by the server)
-    scaled: bool  # False: no scaler and no KEDA trigger (HTTP, timer), said explicitly
+    scaled: bool  # False: no per-function scaler or KEDA trigger, said explicitly (timer; HTTP is scaled app-wide)
     keda_scaler: str | None = None  # KEDA's trigger type, e.g. "azure-queue"
     keda_default_target: int | None = None  # KEDA's default target (host.json scale.targetMode "keda")
     scale_target_rule: Callable[[S, Opts], int] | None = None  # None: the concurrency

@@ -72,7 +72,8 @@ HTTP: TriggerKind[HttpTriggerSettings, NoOptions] = TriggerKind(
     options_type=NoOptions,
     concurrency_rule=lambda settings, options: None,  # bounded by the HTTP server, not by a trigger setting
     # Not scaled per function on events: one app-wide metric (requests in flight) scales HTTP — `funchost up`'s
-    # scale_controller/scalers/http.py locally, KEDA's HTTP add-on (HTTPScaledObject) in a cluster.
+    # scale_controller/scalers/http.py locally; in a cluster KEDA's HTTP add-on (HTTPScaledObject) or, with
+    # `--scaler builtin`, scale_controller/scalers/http_pods.py. See docs/scaling.md "HTTP functions".
     scaled=False,
 )
 TIMER: TriggerKind[TimerTriggerSettings, NoOptions] = TriggerKind(
