@@ -131,6 +131,15 @@ class Host:
             for f in app.functions
         }
         self.listeners: dict[str, Listener] = {}
+        self.disabled = {f.spec.name for f in app.functions if f.spec.disabled}
+        for indexed in app.functions:
+            if indexed.spec.disabled:
+                logger.info(
+                    "Function '%s' is disabled (%s): its trigger does not run; the admin API (master key) still "
+                    "runs it",
+                    indexed.spec.name,
+                    indexed.spec.disabled_by,
+                )
         hid = host_id(app.script_root)
         for indexed in app.functions:
             spec = indexed.spec
@@ -174,13 +183,20 @@ class Host:
     def listener_reports(self) -> dict[str, ListenerReport]:
         """Each listener's state and, when it has one, its `detail()` (why it waits or retries)."""
         reports = {}
-        for listener in self.listeners.values():
+        for listener in self.running_listeners():
             detail = getattr(listener, "detail", None)  # optional: not every listener explains itself
             reports[listener.name] = ListenerReport(listener.state(), detail() if callable(detail) else "")
         return reports
 
+    def running_listeners(self) -> list[Listener]:
+        """The listeners the host starts: those of the functions that are not disabled (a disabled function keeps
+        its listener object only so that the admin API can still run it, as on Azure)."""
+        return [listener for name, listener in self.listeners.items() if name not in self.disabled]
+
     def blob_receiver(self, function_name: str) -> BlobEventReceiver | None:
         """The EventGrid-source blob trigger of `function_name` (its listener's `events`), for the blobs webhook."""
+        if function_name in self.disabled:
+            return None
         events = getattr(self.listeners.get(function_name), "events", None)
         return events if events is not None and self._listeners_started else None
 
@@ -245,15 +261,10 @@ class Host:
                 exc = http_task.exception()
                 raise StartupError(f"the HTTP server did not start: {exc or 'exited during startup'}")
             await asyncio.sleep(0.01)
-        results = await asyncio.gather(
-            *(listener.start() for listener in self.listeners.values()), return_exceptions=True
-        )
+        running = self.running_listeners()
+        results = await asyncio.gather(*(listener.start() for listener in running), return_exceptions=True)
         self._listeners_started = True
-        failures = [
-            (lsn.name, r)
-            for lsn, r in zip(self.listeners.values(), results, strict=True)
-            if isinstance(r, BaseException)
-        ]
+        failures = [(lsn.name, r) for lsn, r in zip(running, results, strict=True) if isinstance(r, BaseException)]
         if failures:
             detail = "; ".join(f"{name}: {exc}" for name, exc in failures)
             raise StartupError(f"listeners failed to start: {detail}")
@@ -264,7 +275,7 @@ class Host:
         server.should_exit = True
         if self._listeners_started:
             await asyncio.gather(
-                *(listener.stop(self.grace_seconds) for listener in self.listeners.values()), return_exceptions=True
+                *(listener.stop(self.grace_seconds) for listener in self.running_listeners()), return_exceptions=True
             )
         with contextlib.suppress(Exception):
             await asyncio.wait_for(http_task, self.grace_seconds + 5)

@@ -181,6 +181,9 @@ def from_document(
         settings = parse_binding(spec.trigger, spec.name, environ)
         if scaled_kind_of(settings) is None:
             continue  # HTTP and timer functions have no scaler
+        if spec.disabled:
+            logger.info("Function '%s' is disabled (%s): not scaled on its trigger", spec.name, spec.disabled_by)
+            continue
         scale = raw.get("scale")
         if not isinstance(scale, Mapping):
             raise AppMetadataError(

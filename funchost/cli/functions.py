@@ -59,7 +59,8 @@ def _list(args: argparse.Namespace) -> int:
     for indexed in app.functions:
         spec = indexed.spec
         others = ", ".join(f"{b.name}:{b.type}({b.direction.value})" for b in spec.bindings if b is not spec.trigger)
-        print(f"{spec.name}\t{spec.trigger.type}\t{others}")
+        disabled = f"\t[Disabled] {spec.disabled_by}" if spec.disabled else ""
+        print(f"{spec.name}\t{spec.trigger.type}\t{others}{disabled}")
     for error in app.errors:
         trigger = error.spec.trigger.type if error.spec is not None else "?"
         print(f"{error.name}\t{trigger}\t[Error] {error.message}")

@@ -190,6 +190,8 @@ def print_functions(
             lines.append(f"\t{spec.name}: [{methods}] {url}")
         else:
             lines.append(f"\t{spec.name}: {spec.trigger.type}")
+        if spec.disabled:
+            lines[-1] += f" [Disabled: {spec.disabled_by}]"
         lines.append("")
     for error in app.errors:
         lines.append(f"\t{error.name}: [Error] {error.message}")

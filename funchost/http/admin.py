@@ -169,7 +169,7 @@ class AdminApi:
             "invoke_url_template": invoke_url,
             "language": "python",
             "config": spec.to_metadata(),
-            "isDisabled": False,
+            "isDisabled": spec.disabled,
             "isDirect": True,
             "isProxy": False,
         }

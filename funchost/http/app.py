@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from funchost.errors import ConfigurationError
 from funchost.http.admin import AdminApi, ManualTrigger
-from funchost.http.auth import protect
+from funchost.http.auth import DisabledFunction, protect
 from funchost.http.dispatch import FunctionDispatch
 from funchost.http.endpoints import AsgiEndpoint, FunctionEndpoint, WsgiEndpoint
 from funchost.http.health import HostStatus, health_routes
@@ -87,6 +87,8 @@ def build_http_app(
         else:
             endpoint = _function_endpoint(indexed, invokers, limit)
         guarded = protect(endpoint, keys.accepted(settings.auth_level, spec.name), settings.auth_level)
+        if spec.disabled:
+            guarded = DisabledFunction(endpoint, keys.accepted("admin", ""))
         endpoints[spec.name] = throttle.wrap(guarded)
     table = RouteTable.build(routes, prefix=app.host_config.route_prefix)
     admin = AdminApi(app, master=keys.accepted("admin", ""), status=status, manual_trigger=manual_trigger)

@@ -76,3 +76,19 @@ class KeyAuth:
 def protect(app: ASGIApp, accepted: tuple[bytes, ...], level: str) -> ASGIApp:
     """Wrap `app` in `KeyAuth` unless the level is anonymous (no key needed, any key ignored, as on Azure)."""
     return app if level == "anonymous" else KeyAuth(app, accepted, level)
+
+
+class DisabledFunction:
+    """A disabled function's route (funchost.metadata.disabled): 404 as if it did not exist, unless the request
+    carries the master key — Azure's way of letting an operator still run a disabled function."""
+
+    def __init__(self, app: ASGIApp, master: tuple[bytes, ...]) -> None:
+        self.app = app
+        self.master = master
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = request_key(scope)
+        if key is None or not key_matches(key, self.master):
+            await send_status(send, 404)
+            return
+        await self.app(scope, receive, send)

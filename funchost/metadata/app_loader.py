@@ -20,6 +20,7 @@ from funchost.metadata.app_settings import LocalSettings, apply_to_environment, 
 from funchost.metadata.binding_settings import BindingSettings, hosted_types, parse_binding
 from funchost.metadata.broker_settings import KafkaSettings, host_json_settings
 from funchost.metadata.concurrency import effective_concurrency
+from funchost.metadata.disabled import is_disabled
 from funchost.metadata.function_errors import ErrorCollector, FunctionError, nothing_loads, strict_requested
 from funchost.metadata.host_config import HostConfig, load_host_config
 from funchost.metadata.http_streams import serves_streams, streams_enabled
@@ -112,11 +113,16 @@ def load_app(
     for indexed in functions:
         try:
             parsed = _admit(indexed, env, streams)
+            disabled_by = is_disabled(indexed.spec.name, indexed.spec.function_json_disabled, env)
         except ConfigurationError as exc:
             collector.capture(indexed.spec.name, exc, indexed.spec)
             continue
         settings[indexed.spec.name] = parsed
-        spec = dataclasses.replace(indexed.spec, concurrency=effective_concurrency(indexed.spec, parsed, host_config))
+        spec = dataclasses.replace(
+            indexed.spec,
+            concurrency=effective_concurrency(indexed.spec, parsed, host_config),
+            disabled_by=disabled_by,
+        )
         healthy.append(dataclasses.replace(indexed, spec=spec, http_stream=serves_streams(spec, streams)))
     app = LoadedApp(
         script_root=script_root,

@@ -78,22 +78,18 @@ def _load_function(folder: Path, script_root: Path) -> IndexedFunction | None:
     spec = None
     try:
         spec, script_path = _read_spec(folder)
-        if spec is None:
-            return None  # "disabled": true
         return _import(spec, script_path, folder, script_root)
     except ConfigurationError as exc:
         raise _FolderError(exc, spec) from exc
 
 
-def _read_spec(folder: Path) -> tuple[FunctionSpec | None, Path]:
+def _read_spec(folder: Path) -> tuple[FunctionSpec, Path]:
     path = folder / "function.json"
     doc = read_json_object(path, AppLoadError)
     if not isinstance(doc.get("bindings"), list):
         raise AppLoadError(f"{path}: expected an object with a 'bindings' list")
     script_file = str(doc.get("scriptFile") or DEFAULT_SCRIPT_FILE)
     script_path = (folder / script_file).resolve()
-    if doc.get("disabled") is True:
-        return None, script_path
     name = folder.name
     try:
         bindings = tuple(BindingSpec.from_dict(b) for b in doc["bindings"])
@@ -109,8 +105,16 @@ def _read_spec(folder: Path) -> tuple[FunctionSpec | None, Path]:
         entry_point=str(doc.get("entryPoint") or DEFAULT_ENTRY_POINT),
         retry=retry,
         model="v1",
+        function_json_disabled=_disabled_value(path, doc.get("disabled", False)),
     )
     return spec, script_path
+
+
+def _disabled_value(path: Path, value: object) -> bool | str:
+    """function.json "disabled": a boolean, or the name of an app setting (funchost.metadata.disabled)."""
+    if isinstance(value, bool | str):
+        return value
+    raise AppLoadError(f'{path}: "disabled" is {value!r}; expected true, false or the name of an app setting')
 
 
 def _import(spec: FunctionSpec, script_path: Path, folder: Path, script_root: Path) -> IndexedFunction:

@@ -173,6 +173,12 @@ class FunctionSpec:
     http_type: str = "function"  # "function" | "asgi" | "wsgi"
     model: str = "v2"  # "v2" (decorators) | "v1" (function.json)
     concurrency: int | None = None  # effective per-instance concurrency, filled by the host's settings
+    disabled_by: str | None = None  # why the function is disabled (funchost.metadata.disabled); None: it runs
+    function_json_disabled: bool | str = False  # function.json "disabled" (true, or an app setting's name)
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_by is not None
 
     @property
     def is_http(self) -> bool:
@@ -196,6 +202,9 @@ class FunctionSpec:
         doc["model"] = self.model
         if self.concurrency is not None:
             doc["concurrency"] = self.concurrency
+        if self.disabled_by is not None:
+            doc["disabled"] = True
+            doc["disabledBy"] = self.disabled_by
         return doc
 
     @classmethod
@@ -213,6 +222,7 @@ class FunctionSpec:
             http_type=str(doc.get("httpType", "function")),
             model=str(doc.get("model", "v2")),
             concurrency=doc.get("concurrency"),
+            disabled_by=(str(doc.get("disabledBy") or "the metadata document") if doc.get("disabled") else None),
         )
 
 

@@ -119,11 +119,14 @@ def test_v1_function_json_layout(tmp_path: Path) -> None:
                   {"type": "timerTrigger", "direction": "in", "name": "t", "schedule": "0 0 * * * *"}]}""",
             "Custom/handler.py": "def run(t):\n    pass\n",
             "Off/function.json": '{"disabled": true, "bindings": [{"type": "httpTrigger", "direction": "in", '
-            '"name": "req"}]}',
+            '"name": "req"}, {"type": "http", "direction": "out", "name": "$return"}]}',
+            "Off/__init__.py": "def main(req):\n    return 'off'\n",
         },
     )
     app = load_app(root)
-    assert [f.spec.name for f in app.functions] == ["Custom", "HttpHello"]
+    assert [f.spec.name for f in app.functions] == ["Custom", "HttpHello", "Off"]
+    assert app.function("Off").spec.disabled_by == 'function.json "disabled": true'  # loaded, as on Azure, but off
+    assert not app.function("Custom").spec.disabled and not app.errors
     custom = app.function("Custom")
     assert custom.spec.model == "v1" and custom.spec.entry_point == "run" and custom.callable.__name__ == "run"
     assert app.function("HttpHello").callable(None).get_body() == b"hi"  # relative import via __app__ works

@@ -196,3 +196,16 @@ def test_the_default_queue_target_is_the_host_concurrency(tmp_path: Path) -> Non
     orders = next(f for f in app.event_functions if f.name == "orders")
     assert orders.scale.target == QueuesOptions.from_section({}).concurrency  # 16 + 8 × CPUs, as Azure
     assert orders.scale.source == "concurrency"
+
+
+def test_a_disabled_event_function_is_listed_but_not_scaled(tmp_path: Path) -> None:
+    """AzureWebJobs.<name>.Disabled (funchost/metadata/disabled.py): the controller does not scale on a trigger
+    that does not run."""
+    root = write_app(
+        tmp_path / "app", SOURCE, host_json=HOST, settings={**SETTINGS, "AzureWebJobs.jobs.Disabled": "true"}
+    )
+    app = load_app_metadata(root, environ=clean_environ())
+    assert "jobs" in [f.name for f in app.functions]
+    assert next(f for f in app.functions if f.name == "jobs").disabled_by == "app setting AzureWebJobs.jobs.Disabled"
+    assert "jobs" not in [f.name for f in app.event_functions]
+    assert "orders" in [f.name for f in app.event_functions]
