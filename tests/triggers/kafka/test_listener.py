@@ -249,6 +249,15 @@ def wait_lines(
     return seen
 
 
+def records_dir(tmp_path: Path, *, released: bool = False) -> Path:
+    """The folder the test apps record into; `released` lets SLOW_APP's "hold" events through at once."""
+    records = tmp_path / "records"
+    records.mkdir()
+    if released:
+        (records / "release").touch()
+    return records
+
+
 def host_json(**kafka: Any) -> dict[str, Any]:
     return {"version": "2.0", "extensions": {"kafka": {"sessionTimeoutMs": 2000, **kafka}}}
 
@@ -474,8 +483,7 @@ def fails(event: func.KafkaEvent) -> None:
 def test_failed_event_is_not_committed_and_is_redelivered_after_restart(
     kafka: str, tmp_path: Path, unique_name: str
 ) -> None:
-    records = tmp_path / "records"
-    records.mkdir()
+    records = records_dir(tmp_path)
     (records / "fail").touch()
     run(_create_topics(kafka, {unique_name: 1}))
     env = {"Topic": unique_name, "Group": unique_name, "KafkaBrokerList": kafka, "RECORD_DIR": str(records)}
@@ -512,8 +520,7 @@ def slow(event: func.KafkaEvent) -> None:
 
 @needs_kafka
 def test_sigterm_drains_the_in_flight_invocation_and_commits_it(kafka: str, tmp_path: Path, unique_name: str) -> None:
-    records = tmp_path / "records"
-    records.mkdir()
+    records = records_dir(tmp_path)
     run(_create_topics(kafka, {unique_name: 1}))
     env = {"Topic": unique_name, "Group": unique_name, "KafkaBrokerList": kafka, "RECORD_DIR": str(records)}
     write_app(tmp_path / "app", SLOW_APP, host_json=host_json(), settings={})
@@ -533,9 +540,7 @@ def test_sigterm_drains_the_in_flight_invocation_and_commits_it(kafka: str, tmp_
 
 @needs_kafka
 def test_kill_9_mid_stream_then_restart_processes_every_event(kafka: str, tmp_path: Path, unique_name: str) -> None:
-    records = tmp_path / "records"
-    records.mkdir()
-    (records / "release").touch()
+    records = records_dir(tmp_path, released=True)
     run(_create_topics(kafka, {unique_name: 3}))
     ids = [f"k{i}" for i in range(150)]
     run(_produce(kafka, unique_name, ids))
@@ -564,9 +569,7 @@ def test_a_broker_restart_mid_stream_is_survived_and_the_events_after_it_are_all
     must show: it keeps running, reconnects on its own, and although its position is past the new log's end (tansu
     answers that with empty fetches, not OFFSET_OUT_OF_RANGE) it resets to the earliest offset (autoOffsetReset
     Earliest, funchost/triggers/kafka/log_end.py) and processes every event produced after the restart."""
-    records = tmp_path / "records"
-    records.mkdir()
-    (records / "release").touch()
+    records = records_dir(tmp_path, released=True)
     with PrivateTansu() as broker:
         run(_create_topics(broker.bootstrap, {unique_name: 1}))
         before = [f"b{i}" for i in range(100)]
@@ -609,9 +612,7 @@ def test_a_committed_offset_past_the_end_of_the_log_is_reset_by_auto_offset_rese
     created again. Kafka answers such a fetch with OFFSET_OUT_OF_RANGE; tansu (the shared broker here) answers
     with an empty batch, and a plain aiokafka consumer waits there forever. The host applies autoOffsetReset:
     Earliest processes the 5 records; Latest skips them and processes what is produced next."""
-    records = tmp_path / "records"
-    records.mkdir()
-    (records / "release").touch()
+    records = records_dir(tmp_path, released=True)
     run(_create_topics(kafka, {unique_name: 1}))
     old = [f"o{i}" for i in range(5)]
     run(_produce(kafka, unique_name, old))
@@ -633,8 +634,7 @@ def test_a_committed_offset_past_the_end_of_the_log_is_reset_by_auto_offset_rese
 def test_rebalance_finishes_and_commits_in_flight_work_before_handing_partitions_over(
     kafka: str, tmp_path: Path, unique_name: str
 ) -> None:
-    records = tmp_path / "records"
-    records.mkdir()
+    records = records_dir(tmp_path)
     run(_create_topics(kafka, {unique_name: 4}))
     ids = ["hold"] + [f"r{i}" for i in range(120)]  # ~3 s of work per partition: longer than the rebalance
     run(_produce(kafka, unique_name, ids[:1], partition=0))
@@ -660,9 +660,7 @@ def test_rebalance_finishes_and_commits_in_flight_work_before_handing_partitions
 
 @needs_kafka
 def test_unreachable_brokers_are_named_and_retried_until_they_answer(tmp_path: Path, unique_name: str) -> None:
-    records = tmp_path / "records"
-    records.mkdir()
-    (records / "release").touch()
+    records = records_dir(tmp_path, released=True)
     port = free_port()
     env = {"Topic": unique_name, "Group": unique_name, "RECORD_DIR": str(records)}
     env["KafkaBrokerList"] = f"127.0.0.1:{port}"
