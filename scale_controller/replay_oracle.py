@@ -2,12 +2,14 @@
 and stop workers whenever it likes) that lets no message wait longer than `wait_target` seconds, in the simulator's
 worker model (replay_sim: a replica counts from its spawn, starts in `start_seconds`, then takes ≤ `rate` msg/s).
 
-Bound = busy + starts:
+Bound = busy + workers × (start + finish):
 - busy: every message costs 1 / rate seconds of a started worker, so at least total / rate replica-seconds;
-- starts: messages arriving in [a, a + L) can be taken no earlier than a and no later than a + L + wait_target, so
-  some instant needs N ≥ (A(a + L) − A(a)) / (rate × (L + wait_target)) started workers at once; each was spawned
-  and spent `start_seconds` starting, time that is not busy: at least ceil(N) × start_seconds more (with a standby,
-  `standby_start` per start: a promoted standby is the cheapest start, so the bound holds for both pools).
+- workers: messages arriving in [a, a + L) can be taken no earlier than a and no later than a + L + wait_target, and
+  one worker takes at most rate × (L + wait_target) of them in that time, so at least
+  N = (A(a + L) − A(a)) / (rate × (L + wait_target)) distinct workers take some: ceil(N) spawns;
+- each of them spent `start_seconds` starting (with a standby, `standby_start`: a promoted standby is the cheapest
+  start, so the bound holds for both pools), and after the step of its last take it still holds that take for
+  `slots / rate` seconds less the step itself (a scaled-in worker drains, replica_sim): time that is not busy.
 Windows are scanned with every length up to `EXACT_LENGTHS` s, then lengths growing by 5 %; any subset of windows
 still gives a valid bound, only a possibly lower one. The true optimum is at or above this number.
 """
@@ -18,7 +20,7 @@ import math
 import operator
 from dataclasses import dataclass
 
-from scale_controller.replay_pool import Workers
+from scale_controller.replay_pool import DT, Workers
 from scale_controller.replay_trace import Trace
 
 EXACT_LENGTHS = 600
@@ -27,10 +29,11 @@ EXACT_LENGTHS = 600
 @dataclass(frozen=True)
 class Bound:
     wait_target: float
-    replica_seconds: float  # the lower bound: busy + starts
+    replica_seconds: float  # the lower bound: busy + workers × (start + finish)
     busy_seconds: float
-    workers: int  # started workers some instant needs at once
+    workers: int  # distinct workers that must take some of the window's messages
     start_seconds: float  # what each of them costs at least to start
+    finish_seconds: float  # what each of them costs at least after its last take (holding it, then draining)
     window: tuple[int, int]  # [a, a + L): the arrivals that force `workers`
 
 
@@ -58,4 +61,5 @@ def lower_bound(trace: Trace, workers: Workers, wait_target: float) -> Bound:
     started = math.ceil(need - 1e-9) if trace.total else 0
     busy = trace.total / workers.rate
     start = workers.start_seconds if workers.standby_start is None else workers.standby_start
-    return Bound(wait_target, busy + started * start, busy, started, start, window)
+    finish = max(1, round(workers.slots / workers.rate / DT)) * DT - DT  # replay_sim's hold, in whole steps
+    return Bound(wait_target, busy + started * (start + finish), busy, started, start, finish, window)

@@ -56,12 +56,15 @@ class Pool:
         self.respawn: int | None = None  # the step the next standby is spawned
         self.standby_steps = 0
 
-    def step(self, step: int, desired: int) -> None:
+    def step(self, step: int, desired: int) -> list[int]:
+        """Spawn or remove replicas to reach `desired`; returns the removed replicas' first-take steps."""
         if self.respawn is not None and step >= self.respawn:
             assert self.promote is not None
             self.standby, self.respawn = step + self.cold - self.promote, None
+        removed: list[int] = []
         while len(self.ready) > desired:
-            self.by_time.remove(self.ready.pop())  # the newest first
+            removed.append(self.ready.pop())  # the newest first
+            self.by_time.remove(removed[-1])
         while len(self.ready) < desired:
             if self.standby is not None and self.promote is not None:
                 at = max(step, self.standby) + self.promote
@@ -71,6 +74,7 @@ class Pool:
             self.ready.append(at)
             insort(self.by_time, at)
         self.standby_steps += self.standby is not None
+        return removed
 
     def started(self, step: int) -> int:
         return bisect_right(self.by_time, step)

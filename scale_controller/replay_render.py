@@ -13,7 +13,8 @@ def render(result: Comparison) -> str:
         f"Trace {trace.name}: {trace.total:,} messages over {trace.seconds:,} s; workers start in "
         f"{w.start_seconds:.3g} s ({standby}; KEDA's pods cold), take {w.rate:.3g} msg/s, hold {w.slots}",
         f"Oracle (lower bound, waits ≤ {oracle.wait_target:.2f} s): {oracle.replica_seconds:,.0f} replica-seconds "
-        f"= {oracle.busy_seconds:,.0f} busy + {oracle.workers} starts × {oracle.start_seconds:.3g} s",
+        f"= {oracle.busy_seconds:,.0f} busy + {oracle.workers} workers × ({oracle.start_seconds:.3g} s start + "
+        f"{oracle.finish_seconds:.3g} s finishing their last take)",
         f"Oracle (feasible schedule, cold starts, {'every wait' if result.schedule.feasible else 'NOT all waits'} ≤ "
         f"{oracle.wait_target:.2f} s): {result.schedule.outcome.replica_seconds:,.0f} replica-seconds; the optimum "
         "lies between the two",
@@ -79,6 +80,16 @@ def render(result: Comparison) -> str:
             for n, o in result.mean.items()
         )
     )
+    if result.equal_service:
+        lines.append(
+            "at equal service (the oracle held to each controller's own longest wait; bound / schedule): "
+            + ", ".join(
+                f"{n} {_times(ratio(result.mean[n].replica_seconds, b.replica_seconds))} / "
+                f"{_times(ratio(result.mean[n].replica_seconds, p.outcome.replica_seconds))} "
+                f"(≤ {b.wait_target:.3g} s)"
+                for n, (b, p) in result.equal_service.items()
+            )
+        )
     lines.append("")
     for name, value, met in checks(result):
         shown = "n/a" if value is None else f"{value:.3g}"

@@ -68,8 +68,8 @@ def replicas_for(started: list[int], workers: Workers) -> list[int]:
     """replicas(t) = max of started over [t − hold, t + start]: spawned a start ahead, kept to finish what it holds."""
     ahead = round(workers.start_seconds / DT)
     behind = max(1, round(workers.slots / workers.rate / DT))
-    padded = started + [0] * ahead
-    return [max(padded[max(0, t - behind) : t + ahead + 1]) for t in range(len(padded))]
+    padded = started + [0] * (ahead + behind)
+    return [max(padded[max(0, t - behind) : t + ahead + 1]) for t in range(len(started) + behind)]
 
 
 def schedule(trace: Trace, workers: Workers, wait_target: float) -> Schedule:

@@ -5,7 +5,10 @@ wait in one FIFO queue (as a fluid: fractions of messages). A replica counts fro
 `Workers.start_seconds` to start, then takes messages at `Workers.rate` per second while any wait, and holds each for
 `slots / rate` seconds (so a busy worker holds `slots` messages, as a host with batchSize + newBatchThreshold).
 The controller sees the queue's ApproximateMessagesCount (waiting + held) and is asked every step; it acts on its
-own clock. Scale-in removes the newest replicas first (LocalProcessTarget). The run ends once the trace is over,
+own clock. Scale-in removes the newest replicas first (LocalProcessTarget); a removed replica that had started
+drains, as a worker does on SIGTERM: it takes nothing more, but it still counts in replica-seconds (not in the
+controller's count) until what it holds is finished — `slots / rate` after the pool's last take, as every started
+worker shares each step's takes. One still starting stops at once. The run ends once the trace is over,
 the queue is empty and the controller is at 0 replicas, or `tail_seconds` after the trace.
 The workers and the standby are replay_pool's.
 """
@@ -56,6 +59,8 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
     pool = Pool(workers)
     waits: list[tuple[float, float]] = []  # (seconds waited, amount)
     changes: list[tuple[float, int]] = []  # (time, new replica count)
+    draining: list[int] = []  # per scaled-in replica, the step it has finished what it holds
+    last_take = -hold_steps  # the last step any worker took messages
     queued = in_hold = replica_steps = 0.0
     last_arrival = last_finish = 0.0
     episodes: list[float] = []  # activation latencies: arrival on an empty, unstarted pool → first message taken
@@ -76,8 +81,11 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
         desired = max(0, controller.step(now, queued + in_hold, len(pool.ready)))
         if desired != len(pool.ready):
             changes.append((now, desired))
-        pool.step(step, desired)
-        replica_steps += len(pool.ready)
+        for first_take in pool.step(step, desired):
+            if first_take <= last_take and last_take + hold_steps > step:  # it shared the last take: it holds some
+                draining.append(last_take + hold_steps)
+        draining = [end for end in draining if end > step]
+        replica_steps += len(pool.ready) + len(draining)
         started = pool.started(step)
         free = capacity * started
         taken = 0.0
@@ -93,6 +101,7 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
         if taken:
             queued = max(0.0, queued - taken)
             held.append((step + hold_steps, taken))
+            last_take = step
             in_hold += taken
             if episode is not None:
                 episodes.append(now - episode)
@@ -109,7 +118,7 @@ def simulate(trace: Trace, workers: Workers, controller: Controller, tail_second
             line.waiting.append(queued)
             line.metric.append(queued + in_hold)
         step += 1
-        if second >= trace.seconds and not waiting and not held and not pool.ready:
+        if second >= trace.seconds and not waiting and not held and not pool.ready and not draining:
             break
     line.at.append(step * DT)  # the final state (the loop may stop between samples)
     line.replicas.append(len(pool.ready))

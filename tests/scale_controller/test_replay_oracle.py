@@ -21,10 +21,12 @@ def test_bound_by_hand() -> None:
     # 100 arrivals in [5, 6) taken within [5, 6): 100 / (10 msg/s × 1 s) = 10 workers at once
     assert (tight.workers, tight.window) == (10, (5, 6))
     assert tight.busy_seconds == pytest.approx(10.0)
-    assert tight.replica_seconds == pytest.approx(20.0)  # 10 busy + 10 starts × 1 s
+    # 10 busy + 10 workers × (1 s start + 0.9 s: each holds its last take 1 s, 10 slots / 10 msg/s, less that step)
+    assert (tight.start_seconds, tight.finish_seconds) == (1.0, pytest.approx(0.9))
+    assert tight.replica_seconds == pytest.approx(29.0)
     loose = lower_bound(BURST, WORKERS, wait_target=9.0)
     assert loose.workers == 1  # 100 / (10 × (1 + 9))
-    assert loose.replica_seconds == pytest.approx(11.0)
+    assert loose.replica_seconds == pytest.approx(11.9)
 
 
 @dataclass

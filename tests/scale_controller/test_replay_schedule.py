@@ -24,7 +24,10 @@ def test_started_profile_by_hand() -> None:
 
 def test_replicas_are_spawned_a_start_ahead_and_kept_to_finish_what_they_hold() -> None:
     workers = Workers(start_seconds=0.2, rate=10.0, slots=1)  # 2 steps to start, 1 step to finish what it holds
-    assert replicas_for([0, 0, 2, 2, 0, 0, 0, 0], workers) == [2, 2, 2, 2, 2, 0, 0, 0, 0, 0]
+    assert replicas_for([0, 0, 2, 2, 0, 0, 0, 0], workers) == [2, 2, 2, 2, 2, 0, 0, 0, 0]
+    # the hold outlasts the profile: a worker needed at its last step is kept `slots / rate` past it
+    holding = Workers(start_seconds=0.1, rate=10.0, slots=3)  # 1 step to start, 3 steps to finish what it holds
+    assert replicas_for([0, 1, 1], holding) == [1, 1, 1, 1, 1, 1]
 
 
 TRACES = [

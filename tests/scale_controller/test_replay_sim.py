@@ -61,6 +61,22 @@ def test_the_metric_counts_held_messages_until_they_finish() -> None:
     assert metric[30] == pytest.approx(0.0)
 
 
+def test_a_scaled_in_worker_counts_until_it_has_finished_what_it_holds() -> None:
+    # 2 workers up at 1.0 take 2 per step: all 10 by 1.4 (step 14), each held 1 s. Scaled in at 2.0, they drain until
+    # 2.4 (the last take + 1 s): 2 × 2.0 s as replicas + 2 × 0.4 s draining.
+    run = simulate(Trace("t", (10,)), WORKERS, Script(2, off=2.0))
+    assert run.outcome.replica_seconds == pytest.approx(4.8)
+    assert run.outcome.unfinished == 0.0
+    # removed after their holdings finished (at 3.0): nothing to drain
+    assert simulate(Trace("t", (10,)), WORKERS, Script(2, off=3.0)).outcome.replica_seconds == pytest.approx(6.0)
+
+
+def test_a_worker_removed_while_starting_stops_at_once() -> None:
+    run = simulate(Trace("t", (10,)), WORKERS, Script(2, off=0.5), tail_seconds=5.0)
+    assert run.outcome.replica_seconds == pytest.approx(1.0)  # 2 × 0.5 s, never started, holds nothing
+    assert run.outcome.unfinished == pytest.approx(10.0)
+
+
 def test_a_run_that_never_drains_is_cut_off_and_says_so() -> None:
     run = simulate(Trace("t", (5,)), WORKERS, Script(0), tail_seconds=10)
     assert run.outcome.unfinished == pytest.approx(5.0)

@@ -23,7 +23,7 @@ def test_each_trace_lists_its_ratios_and_every_target_met_or_missed() -> None:
     planned = ours.replica_seconds / result.schedule.outcome.replica_seconds
     assert lines[1].endswith(f"; vs oracle {bound:.3g}× / {planned:.3g}×")
     assert lines[2].startswith("      activation ≤ 0.1× KEDA PASS; backlog-age p95 ≤ 0.5× KEDA ")
-    assert lines[2].endswith("no flapping (flaps) PASS")
+    assert "no flapping (flaps) PASS; equal-service replica-s ≤ 1.1× " in lines[2]
     assert len(lines) == 3
 
 
