@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-FLAP_WINDOW = 60.0  # seconds: a change of direction sooner than this after the previous one is a flap
+FLAP_WINDOW = 60.0  # seconds: a scale-up sooner than this after a scale-down turn is a flap
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Outcome:
     replica_seconds: float
     idle_seconds: float  # replica-seconds not spent on messages (starting, or started with nothing to take)
     direction_changes: int  # up → down or down → up
-    flaps: int  # direction changes within FLAP_WINDOW of the previous direction change
+    flaps: int  # scale-down turns undone by a scale-up within FLAP_WINDOW
     peak: int
     unfinished: float  # messages left when the run was cut off (0 when it drained)
     ended: float
@@ -44,17 +44,21 @@ def percentile(pairs: Sequence[tuple[float, float]], q: float) -> float:
 
 def direction_changes(changes: Sequence[tuple[float, int]], start: int = 0) -> tuple[int, int]:
     """(changes of direction, flaps) in a sequence of (time, new count) starting from `start` replicas. A flap is a
-    turn sooner than FLAP_WINDOW after the previous turn: up-down-up (or down-up-down) within a minute."""
+    scale-down the controller has to undo: a turn back up sooner than FLAP_WINDOW after it turned down (down-up within
+    a minute), the replica count thrashing that the HPA's scale-down stabilization window exists to prevent. Up then
+    down soon after — a burst served, then released — is a turn, not a flap; every oscillation has a down-up too."""
     turns = flaps = 0
-    previous, direction, last_turn = start, 0, -math.inf
+    previous, direction, turned_down = start, 0, -math.inf
     for at, count in changes:
         if count == previous:
             continue
         sign = 1 if count > previous else -1
         if direction and sign != direction:
             turns += 1
-            flaps += at - last_turn < FLAP_WINDOW
-            last_turn = at
+            if sign < 0:
+                turned_down = at
+            else:
+                flaps += at - turned_down < FLAP_WINDOW
         direction, previous = sign, count
     return turns, flaps
 
