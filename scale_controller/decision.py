@@ -119,7 +119,9 @@ def decide(readings: Sequence[Reading], current: int, policy: Policy, state: Sta
 def _proposal(reading: Reading, current: int, policy: Policy, failures: int) -> hpa.Proposal:
     if reading.error is None:
         if reading.value is not None and reading.target is not None and reading.target > 0:
-            return hpa.metric_proposal(reading.name, reading.value, reading.target, current, policy.tolerance)
+            return hpa.metric_proposal(
+                reading.name, reading.value, reading.target, current, policy.tolerance, policy.scale_in_headroom
+            )
         return hpa.Proposal(reading.name, None, f"no usable metric ({reading.value!r} / target {reading.target!r})")
     fallback = policy.fallback
     if fallback is None or failures <= fallback.failure_threshold:  # fallback.go: strictly more failures

@@ -54,11 +54,20 @@ def external_metric_replicas(value: float, target: float, current: int, toleranc
     return -(-usage // per_pod)
 
 
-def metric_proposal(name: str, value: float, target: float, current: int, tolerance: float) -> Proposal:
+def metric_proposal(
+    name: str, value: float, target: float, current: int, tolerance: float, headroom: float = 0.0
+) -> Proposal:
+    """The HPA's proposal for one metric; `headroom` (funchost's own, not the HPA's: 0 plays the HPA) keeps a
+    scale-in from going below ceil(metric / target + headroom), so a metric wavering around a multiple of the target
+    does not remove a replica it needs again a moment later."""
     replicas = external_metric_replicas(value, target, current, tolerance)
     detail = f"{fmt(value)} / target {fmt(target)} = {fmt(value / target)}"
     if replicas != -(-_milli(value) // _milli(target)):
         return Proposal(name, replicas, f"{detail}, within {fmt(tolerance * 100)} % tolerance of {current}")
+    if headroom and replicas < current:
+        kept = min(current, -(-(_milli(value) + _milli(headroom * target)) // _milli(target)))
+        if kept > replicas:
+            return Proposal(name, kept, f"{detail} → {replicas}, kept at {kept} (scale-in headroom {fmt(headroom)})")
     return Proposal(name, replicas, f"{detail} → {replicas}")
 
 

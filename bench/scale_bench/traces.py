@@ -16,7 +16,7 @@ from typing import Any
 from bench.common.procs import ROOT, say
 from bench.scale_bench.trace_plot import plot_trace
 from bench.scale_bench.trace_workers import Measured, measure_workers
-from scale_controller.policy import Policy
+from scale_controller.policy import LOCAL
 from scale_controller.replay import Comparison, checks, compare, ratio
 from scale_controller.replay_pool import Workers
 from scale_controller.replay_render import render
@@ -51,7 +51,7 @@ async def run_traces(workdir: Path, csv: Path, phases: int, plot: bool, when: da
     # funchost up's pool keeps a standby (promoted in the measured time); KEDA's pods start cold, at the measured cold
     # start of a worker process: a lower bound for a pod (no scheduling, no container creation, no readiness probe).
     workers = Workers(measured.start, measured.rate, measured.slots, min(measured.promotion, measured.start))
-    policy = Policy()  # KEDA's and the HPA's defaults, which `funchost up` also uses (but max 100, KEDA's)
+    policy = LOCAL.policy(max_replicas=100)  # `funchost up`'s defaults, with KEDA's max 100 (up's own is 10)
     results: dict[str, Any] = {"workers": vars(measured), "target": TARGET, "phases": phases, "traces": {}}
     results["standby_start"] = workers.standby_start
     for trace in (burst(), ramp(), spike_after_idle(), read_csv(csv)):
@@ -87,5 +87,15 @@ def trace_summary(result: Comparison) -> dict[str, Any]:
         "controllers": {name: vars(o) for name, o in result.mean.items()},
         "vs_keda": {name: ratio(a, b) for name, (a, b) in pairs.items()},
         "vs_schedule": ratio(ours.replica_seconds, plan.outcome.replica_seconds),
+        "equal_service": {
+            name: {
+                "wait_target": bound.wait_target,
+                "bound": bound.replica_seconds,
+                "schedule": same.outcome.replica_seconds,
+                "vs_bound": ratio(result.mean[name].replica_seconds, bound.replica_seconds),
+                "vs_schedule": ratio(result.mean[name].replica_seconds, same.outcome.replica_seconds),
+            }
+            for name, (bound, same) in result.equal_service.items()
+        },
         "checks": [{"target": n, "value": v, "met": m} for n, v, m in checks(result)],
     }

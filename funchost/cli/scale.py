@@ -34,6 +34,7 @@ from funchost.errors import ConfigurationError, StartupError
 from funchost.logcontext import configure_logging
 from funchost.metadata.app_loader import resolve_script_root
 from scale_controller import status
+from scale_controller.policy import KEDA
 
 if TYPE_CHECKING:
     from scale_controller.app_metadata import AppMetadata
@@ -80,7 +81,7 @@ def _add_run(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="scale the Deployment on the HTTP requests in flight on the pods SELECTOR selects (their /metrics, "
         "with FUNCHOST_MASTER_KEY) instead of on the event triggers; at least 1 replica",
     )
-    add_policy_options(run, min_replicas=0, max_replicas=100, polling_interval=30.0)
+    add_policy_options(run, min_replicas=0, max_replicas=100, polling_interval=30.0, defaults=KEDA)
     run.add_argument("--status-file", help="where to write the status (default: <script root>/.funchost/...)")
     run.add_argument("--kubeconfig", help="kubeconfig file (default: in-cluster service account, else KUBECONFIG)")
     run.add_argument("--context", help="kubeconfig context")

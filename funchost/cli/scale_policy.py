@@ -1,23 +1,28 @@
-"""The scale-policy options `funchost up` and `funchost scale run` share (replicas, polling interval, cooldown,
-scale-down stabilization window), with one type per option, and the `Policy` they build.
+"""The scale-policy options `funchost up`, `funchost scale run` and `funchost scale replay` share (replicas, polling
+interval, cooldown, scale-down stabilization window, scale-up rate, scale-in headroom), with one type per option,
+and the `Policy` they build.
 
-Replicas and the stabilization window (HPA's stabilizationWindowSeconds) are whole numbers of 0 or more; the polling
-interval is seconds above 0 and the cooldown seconds of 0 or more, fractions allowed (the built-in controller is not
-bound to the ScaledObject CRD's whole seconds). The commands differ only in their defaults.
+Each command starts from one of scale_controller.policy's `DEFAULTS`: `funchost up` (and the replay of it) from
+`LOCAL`, `funchost scale run` from `KEDA`; every option given replaces its own field. Replicas, the stabilization
+window (HPA's stabilizationWindowSeconds), the scale-up pods and period are whole numbers; the polling interval is
+seconds above 0 and the cooldown seconds of 0 or more, fractions allowed (the built-in controller is not bound to
+the ScaledObject CRD's whole seconds).
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import math
 
 from funchost.cli import arguments
 from funchost.errors import ConfigurationError
+from scale_controller.hpa_rules import DEFAULT_SCALE_DOWN, Rate, Rules
+from scale_controller.policy import DEFAULTS, Defaults, Policy
 
-if TYPE_CHECKING:  # the controller is imported only when a scaling command runs
-    from scale_controller.policy import Policy
-
-OPTIONS = "--min-replicas / --max-replicas / --cooldown-period / --stabilization-window"
+OPTIONS = (
+    "--min-replicas / --max-replicas / --cooldown-period / --stabilization-window / --scale-up-pods / "
+    "--scale-up-period / --scale-in-headroom"
+)
 
 
 def add_policy_options(
@@ -26,9 +31,11 @@ def add_policy_options(
     min_replicas: int | None,
     max_replicas: int,
     polling_interval: float,
+    defaults: Defaults,
     min_replicas_help: str = "minReplicaCount (default 0)",
 ) -> None:
     """`min_replicas` None: the command decides (`policy_from_args(min_replicas=...)`, else 0)."""
+    parser.set_defaults(policy_defaults=defaults.name)
     parser.add_argument("--min-replicas", type=arguments.count, default=min_replicas, help=min_replicas_help)
     parser.add_argument(
         "--max-replicas", type=arguments.count, default=max_replicas, help=f"maxReplicaCount (default {max_replicas})"
@@ -39,29 +46,88 @@ def add_policy_options(
         default=polling_interval,
         help=f"seconds between polls (default {polling_interval:g}; KEDA: 30)",
     )
+    up = defaults.scale_up.rates[0]
     parser.add_argument(
-        "--cooldown-period", type=arguments.seconds, default=300.0, help="seconds idle before → 0 (KEDA: 300)"
+        "--cooldown-period",
+        type=arguments.seconds,
+        default=defaults.cooldown_period,
+        help=f"seconds idle before → 0 (default {defaults.cooldown_period:g}; KEDA: 300)",
     )
     parser.add_argument(
         "--stabilization-window",
         type=arguments.count,
-        default=300,
-        help="scale-down stabilization whole seconds (HPA: 300)",
+        default=defaults.stabilization_window,
+        help=f"scale-down stabilization whole seconds (default {defaults.stabilization_window}; HPA: 300)",
+    )
+    parser.add_argument(
+        "--scale-up-pods",
+        type=_positive_count,
+        help=f"add at most this many replicas per --scale-up-period (default: {defaults.scale_up.describe('+')}; "
+        "HPA: +4 or +100 %% per 15 s)",
+    )
+    parser.add_argument(
+        "--scale-up-period",
+        type=_positive_count,
+        help=f"whole seconds of the scale-up limit, 1..1800 (default {up.period_seconds})",
+    )
+    parser.add_argument(
+        "--scale-in-headroom",
+        type=_headroom,
+        default=defaults.scale_in_headroom,
+        help="scale in no lower than ceil(metric / target + this), a fraction of one replica's target below 1 "
+        f"(default {defaults.scale_in_headroom:g}; the HPA has none: 0)",
     )
 
 
 def policy_from_args(args: argparse.Namespace, min_replicas: int | None = None) -> Policy:
     """The policy of the parsed options; `min_replicas` replaces a --min-replicas the command left to itself."""
-    from scale_controller.hpa_rules import DEFAULT_SCALE_DOWN, Rules
-    from scale_controller.policy import Policy
-
+    defaults = DEFAULTS[args.policy_defaults]
     minimum = args.min_replicas if args.min_replicas is not None else (min_replicas or 0)
+    scale_up = defaults.scale_up
+    if args.scale_up_pods is not None or args.scale_up_period is not None:
+        first = defaults.scale_up.rates[0]
+        pods = args.scale_up_pods if args.scale_up_pods is not None else first.value
+        period = args.scale_up_period if args.scale_up_period is not None else first.period_seconds
     try:
+        if args.scale_up_pods is not None or args.scale_up_period is not None:
+            scale_up = Rules(0, (Rate("Pods", pods, period),))
         return Policy(
             min_replicas=minimum,
             max_replicas=args.max_replicas,
             cooldown_period=args.cooldown_period,
+            scale_up=scale_up,
             scale_down=Rules(args.stabilization_window, DEFAULT_SCALE_DOWN.rates),
+            scale_in_headroom=args.scale_in_headroom,
         )
     except ValueError as exc:  # PolicyError, and the HPA rule's range check
         raise ConfigurationError(f"{exc}. Fix: correct {OPTIONS}") from None
+
+
+def describe(policy: Policy) -> str:
+    """One line for a start banner: how fast it scales up, how it scales in."""
+    window = policy.scale_down.stabilization_window_seconds
+    parts = [
+        f"scale-up {policy.scale_up.describe('+')}",
+        f"scale-down stabilization {window} s",
+        f"cooldown {policy.cooldown_period:g} s",
+    ]
+    if policy.scale_in_headroom:
+        parts.insert(2, f"scale-in headroom {policy.scale_in_headroom:g}")
+    return ", ".join(parts)
+
+
+def _positive_count(text: str) -> int:
+    number = arguments.count(text)
+    if number == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0; use e.g. 4 or 15")
+    return number
+
+
+def _headroom(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction from 0 to below 1; use e.g. 0.25, or 0 for none")
+    return value

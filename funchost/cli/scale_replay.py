@@ -20,11 +20,12 @@ from pathlib import Path
 from funchost.cli import arguments
 from funchost.cli.scale_policy import add_policy_options, policy_from_args
 from funchost.errors import ConfigurationError
+from scale_controller.policy import LOCAL
 
 # Measured by bench/scale.py --parts traces (docs/benchmarks.md "Scaling quality on load traces").
-WORKER_START = 0.492
-WORKER_RATE = 6.92
-WORKER_STANDBY_START = 0.028
+WORKER_START = 0.390
+WORKER_RATE = 6.11
+WORKER_STANDBY_START = 0.022
 
 
 def add_replay(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +49,7 @@ def add_replay(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         " (docker / kubernetes targets)",
     )
     replay.add_argument("--wait-target", type=arguments.seconds, help="the oracle's longest wait (default target/rate)")
-    add_policy_options(replay, min_replicas=0, max_replicas=100, polling_interval=1.0)
+    add_policy_options(replay, min_replicas=0, max_replicas=100, polling_interval=1.0, defaults=LOCAL)
     replay.set_defaults(handler=run_replay)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from funchost.cli import arguments
-from funchost.cli.scale_policy import add_policy_options, policy_from_args
+from funchost.cli.scale_policy import add_policy_options, describe, policy_from_args
 from funchost.cli.start import ADDRESS_ENV, DEFAULT_ADDRESS, default_address
 from funchost.errors import ConfigurationError, StartupError
 from funchost.host import bind_socket
@@ -29,6 +29,7 @@ from funchost.metadata.app_loader import resolve_script_root
 from funchost.metadata.app_settings import apply_to_environment, load_local_settings
 from funchost.metadata.host_config import load_host_config
 from funchost.metadata.http_concurrency import http_concurrency
+from scale_controller.policy import LOCAL
 
 if TYPE_CHECKING:  # the controller is imported only when `up` runs, keeping `funchost start` lean
     from scale_controller.app_metadata import AppMetadata
@@ -55,6 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         min_replicas=None,
         max_replicas=10,
         polling_interval=1.0,
+        defaults=LOCAL,
         min_replicas_help="default 0 (an HTTP request wakes the app too)",
     )
     parser.add_argument(
@@ -104,11 +106,11 @@ def run(args: argparse.Namespace) -> int:
     http_target = args.http_target or http_concurrency(load_host_config(root, os.environ)).scale_target
     print(f"Scaling {root.name}: {', '.join(scaled)}", flush=True)
     print(
-        f"  replicas {policy.min_replicas}..{args.max_replicas}, poll every {args.polling_interval:g} s, "
-        f"cooldown {args.cooldown_period:g} s; HTTP on {args.host}:{args.port} (held by the controller, shared by "
-        "all workers)",
+        f"  replicas {policy.min_replicas}..{args.max_replicas}, poll every {args.polling_interval:g} s; "
+        f"HTTP on {args.host}:{args.port} (held by the controller, shared by all workers)",
         flush=True,
     )
+    print(f"  policy: {describe(policy)}", flush=True)
     if has_http:
         print(f"  http: {http_target} in-flight requests per worker; a request wakes the app from 0", flush=True)
     target = LocalProcessTarget(

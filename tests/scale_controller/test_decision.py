@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
 from scale_controller.decision import Decision, Reading, State, decide
 from scale_controller.hpa_rules import Rate, Rules, Sample, ScaleEvent
-from scale_controller.policy import Fallback, Policy, PolicyError
+from scale_controller.policy import KEDA, LOCAL, Fallback, Policy, PolicyError
 
 T0 = 1_000_000.0
 ERROR = "ConnectionRefusedError: 127.0.0.1:10001"
@@ -421,6 +422,7 @@ def test_per_trigger_proposals_for_status() -> None:
         ({"min_replicas": -1}, "minReplicaCount is -1: expected 0 or more"),
         ({"cooldown_period": -5}, "cooldownPeriod is -5"),
         ({"tolerance": 1.5}, "tolerance is 1.5"),
+        ({"scale_in_headroom": 1.0}, "scale-in headroom is 1.0"),
         ({"fallback": Fallback(-1, 2)}, "fallback is Fallback(failure_threshold=-1, replicas=2)"),
     ],
 )
@@ -428,6 +430,33 @@ def test_invalid_policy_is_refused(fields: dict[str, object], fragment: str) -> 
     with pytest.raises(PolicyError, match="Fix: change") as caught:
         Policy(**fields)  # type: ignore[arg-type]
     assert fragment in str(caught.value)
+
+
+def test_scale_in_headroom_keeps_a_replica_the_metric_wavers_back_to() -> None:
+    h = Policy(scale_in_headroom=0.25, scale_down=Rules(0, (Rate("Percent", 100, 15),)))
+    # 21 / 24 = 0.875 → 1 for the HPA; + 0.25 → 1.125 → 2: kept, and the reason says why
+    kept = decide([q(21, 24)], 2, h, st(), T0)
+    assert kept.desired == 2 and "21 / target 24 = 0.88 → 1, kept at 2 (scale-in headroom 0.25)" in kept.reason
+    assert decide([q(21, 24)], 2, replace(h, scale_in_headroom=0.0), st(), T0).desired == 1  # the HPA alone
+    assert decide([q(12, 24)], 2, h, st(), T0).desired == 1  # 0.5 + 0.25 → 1: a real drop still scales in
+    assert decide([q(60, 24)], 2, h, st(), T0).desired == 3  # a scale-up is untouched (60 / 24 → 3)
+    assert decide([q(960, 24)], 60, h, st(), T0).desired == 41  # 40 + 0.25 → 41: never more than one extra
+
+
+def test_the_local_defaults_follow_a_drained_burst_down_and_reach_zero_after_ten_seconds() -> None:
+    policy = LOCAL.policy(max_replicas=100)
+    # +4 per 1 s tick up to what 1,000 messages ask for (42; 41 is within the tolerance), then the backlog drains:
+    # replicas follow it down at once
+    steps = [(T0 + t, [q(1000, 24)]) for t in range(12)] + [
+        (T0 + 12 + t, [q(m, 24)]) for t, m in enumerate((500, 100, 0, 0))
+    ]
+    steps += [(T0 + 16 + t, [q(0, 24)]) for t in range(1, 9)]  # +17 .. +24
+    desired = [d.desired for d in run(steps, policy)]
+    assert desired[:12] == [1, 5, 9, 13, 17, 21, 25, 29, 33, 37, 41, 41]  # 1,000 / 41 × 24: within 10 %
+    # ceil(500 / 24 + 0.25) = 22, ceil(100 / 24 + 0.25) = 5, then the HPA's minimum of 1
+    assert desired[12:16] == [22, 5, 1, 1]
+    assert desired[-2:] == [1, 0]  # last active at +13 (100 messages): still 1 at +23, 0 at +24 (13 + 10 < 24)
+    assert (KEDA.cooldown_period, KEDA.stabilization_window, KEDA.scale_in_headroom) == (300.0, 300, 0.0)
 
 
 def test_invalid_rule_is_refused() -> None:
