@@ -103,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
     listener = bind_socket(args.host, args.port)
     listener.setblocking(False)
     scaled = [f.name for f in app.event_functions] + (["http"] if has_http else [])
-    http_target = args.http_target or http_concurrency(load_host_config(root, os.environ)).scale_target
+    http_limits = http_concurrency(load_host_config(root, os.environ))
+    http_target = args.http_target or http_limits.scale_target
+    target_from = "--http-target" if args.http_target else http_limits.target_source
     print(f"Scaling {root.name}: {', '.join(scaled)}", flush=True)
     print(
         f"  replicas {policy.min_replicas}..{args.max_replicas}, poll every {args.polling_interval:g} s; "
@@ -112,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"  policy: {describe(policy)}", flush=True)
     if has_http:
-        print(f"  http: {http_target} in-flight requests per worker; a request wakes the app from 0", flush=True)
+        print(
+            f"  http: {http_target} in-flight requests per worker ({target_from}); a request wakes the app from 0",
+            flush=True,
+        )
     target = LocalProcessTarget(
         root, args.port, env=dict(os.environ), grace_seconds=args.grace_period, host=args.host, standby=args.standby,
         listener=listener,

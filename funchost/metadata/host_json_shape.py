@@ -85,7 +85,11 @@ HOST_JSON = obj(
             "listenerLockPeriod", "listenerLockRecoveryPollingInterval", example='{"listenerLockPeriod": "00:00:15"}'
         ),
         "scale": obj(
-            {"targetMode": SCALAR, "functions": obj(each=obj(example='{"target": 10}'), example='{"orders": {}}')},
+            {
+                "targetMode": SCALAR,
+                "functions": obj(each=obj(example='{"target": 10}'), example='{"orders": {}}'),
+                "http": obj({"target": SCALAR}, example='{"target": 16}'),
+            },
             example='{"targetMode": "concurrency"}',
         ),
         "retry": obj(example='{"strategy": "fixedDelay", "maxRetryCount": 3, "delayInterval": "00:00:05"}'),

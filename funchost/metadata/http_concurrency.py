@@ -6,19 +6,22 @@ HTTP functions run at once and the rest wait; `maxOutstandingRequests` bounds ru
 past it is answered 429. -1 means unbounded, which is the host's default outside the Windows Consumption plan
 (there, 100 and 200). funchost keeps Azure's spelling and its default (unbounded).
 
-The scale target is what one worker should carry: `maxConcurrentRequests` when it is set, else
-`DEFAULT_HTTP_TARGET`, the per-instance HTTP concurrency Azure's Flex Consumption plan defaults to for a
-2048 MB instance (its `perInstanceConcurrency`). docs/scaling.md explains the choice.
+The scale target is what one worker should carry, first of: host.json `scale.http.target` (the app's own HTTP
+target, as `scale.functions.<name>.target` is a function's; Flex Consumption's `perInstanceConcurrency` setting),
+`maxConcurrentRequests`, else `DEFAULT_HTTP_TARGET`, the per-instance HTTP concurrency Azure's Flex Consumption plan
+defaults to for a 2048 MB instance. `funchost up --http-target` overrides all three. docs/scaling.md explains it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from funchost.errors import HostJsonError
 from funchost.metadata.host_config import HostConfig
+from funchost.metadata.scale_options import whole_number
 from funchost.metadata.spec import lookup
 
 UNBOUNDED = -1
@@ -31,11 +34,21 @@ class HttpConcurrency:
 
     max_concurrent_requests: int | None = None
     max_outstanding_requests: int | None = None
+    target_override: int | None = None  # host.json scale.http.target
 
     @property
     def scale_target(self) -> int:
-        """In-flight requests one worker should carry: the configured concurrency, else Azure's default."""
-        return self.max_concurrent_requests or DEFAULT_HTTP_TARGET
+        """In-flight requests one worker should carry: scale.http.target, the configured concurrency, else Azure's
+        default."""
+        return self.target_override or self.max_concurrent_requests or DEFAULT_HTTP_TARGET
+
+    @property
+    def target_source(self) -> str:
+        if self.target_override:
+            return "host.json scale.http.target"
+        if self.max_concurrent_requests:
+            return "host.json extensions.http.maxConcurrentRequests"
+        return "default"
 
 
 def http_concurrency(config: HostConfig) -> HttpConcurrency:
@@ -45,7 +58,24 @@ def http_concurrency(config: HostConfig) -> HttpConcurrency:
     return HttpConcurrency(
         max_concurrent_requests=_limit(where, http, "maxConcurrentRequests"),
         max_outstanding_requests=_limit(where, http, "maxOutstandingRequests"),
+        target_override=_target(where, config),
     )
+
+
+def _target(where: str, config: HostConfig) -> int | None:
+    scale = lookup(config.raw, "scale", {}) or {}
+    http = (lookup(scale, "http", {}) or {}) if isinstance(scale, Mapping) else {}
+    if not isinstance(http, Mapping):
+        raise HostJsonError(f'{where}: scale.http must be an object, e.g. {{"target": 16}}; got {json.dumps(http)}')
+    unknown = sorted(key for key in http if key.casefold() != "target")
+    if unknown:
+        raise HostJsonError(
+            f"{where}: scale.http has unknown keys {unknown}; the only one is target (in-flight requests per worker)"
+        )
+    value = lookup(http, "target")
+    if value is None:
+        return None
+    return whole_number(value, f"{where}: scale.http.target", 1)
 
 
 def _limit(where: str, http: Any, key: str) -> int | None:

@@ -97,7 +97,7 @@ def test_http_from_zero_to_n_and_back_to_zero(tmp_path: Path) -> None:
     root = write_app(tmp_path / "app", APP, host_json=host_json)
     port = free_port()
     with up(root, port, "--max-replicas", "3") as output:
-        assert "http: 2 in-flight requests per worker" in output()
+        assert "http: 2 in-flight requests per worker (host.json extensions.http.maxConcurrentRequests)" in output()
         first = httpx.get(f"http://127.0.0.1:{port}/api/hello", timeout=30)  # no worker runs yet
         assert (first.status_code, first.text) == (200, "hello")
         assert re.search(r"workers 0 → 1 +\| http: [1-9]", output()), output()

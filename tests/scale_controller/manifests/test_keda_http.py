@@ -84,6 +84,12 @@ def test_the_target_is_max_concurrent_requests_and_an_env_override_wins(tmp_path
     assert httpso["spec"]["scalingMetric"]["concurrency"]["targetValue"] == 3
 
 
+def test_the_apps_own_scale_http_target_wins_over_the_concurrency(tmp_path: Path) -> None:
+    host_json = {"scale": {"http": {"target": 40}}, "extensions": {"http": {"maxConcurrentRequests": 5}}}
+    (httpso,) = of_kind(objects(app(tmp_path / "a", host_json)), "HTTPScaledObject")
+    assert httpso["spec"]["scalingMetric"] == {"concurrency": {"targetValue": 40}}
+
+
 def test_hosts_come_from_http_host_and_an_empty_route_prefix_routes_every_path(tmp_path: Path) -> None:
     found = objects(app(tmp_path / "app", prefix=""), http_hosts=("shop.example.com", "*.shop.example.com"))
     (httpso,) = of_kind(found, "HTTPScaledObject")
