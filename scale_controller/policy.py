@@ -71,6 +71,17 @@ class Policy:
         if self.paused_replicas is not None and self.paused_replicas < 0:
             _fail("paused-replicas", self.paused_replicas, "0 or more")
 
+    def describe(self) -> str:
+        """One line for a start banner and `funchost scale status`: how it scales up, in and to 0."""
+        parts = [
+            f"scale-up {self.scale_up.describe('+')}",
+            f"scale-down stabilization {self.scale_down.stabilization_window_seconds} s",
+            f"cooldown {self.cooldown_period:g} s",
+        ]
+        if self.scale_in_headroom:
+            parts.insert(2, f"scale-in headroom {self.scale_in_headroom:g}")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class Defaults:

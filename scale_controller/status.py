@@ -102,7 +102,7 @@ def document(
         "interval_seconds": interval,
         # a tick may take two scaler timeouts (one retry); missing two such ticks means nobody is writing any more
         "stale_after_seconds": 2 * (interval + 2 * scaler_timeout) + 5,
-        "policy": asdict(policy),
+        "policy": {**asdict(policy), "summary": policy.describe()},
         "current": decision.current if decision else None,
         "desired": decision.desired if decision else None,
         "active": decision.active if decision else active,

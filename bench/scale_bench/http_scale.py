@@ -149,8 +149,7 @@ async def ramps(workdir: Path, max_replicas: int) -> list[Run]:
     runs = []
     root = make_app(workdir, "ramp-up")
     port, log = free_port(), workdir / "up-ramp.log"
-    up = start_up(root, port, log, "--max-replicas", str(max_replicas), "--cooldown-period", "10",
-                  "--stabilization-window", "10")  # fmt: skip
+    up = start_up(root, port, log, "--max-replicas", str(max_replicas))  # funchost up's own scaling defaults
     try:
         await wait_for(lambda: up.poll() is not None or standby_ready(up.pid), 90, "funchost up's standby")
         runs.append(await ramp_run("funchost up (0..N)", port, up.pid))

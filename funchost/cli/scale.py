@@ -222,9 +222,10 @@ def render(document: dict[str, Any], now: float) -> str:
         lines.append(f"Last change: {_ago(now - change['at'])} ago, {change['from']} → {change['to']}")
     else:
         lines.append("Last change: none since the controller started")
+    rule = policy.get("summary") or f"cooldown {_num(policy['cooldown_period'])} s"  # older documents: no summary
     lines.append(
-        f"Policy:      min {policy['min_replicas']}, max {policy['max_replicas']}, cooldown "
-        f"{_num(policy['cooldown_period'])} s{', paused' if policy['paused'] else ''}"
+        f"Policy:      min {policy['min_replicas']}, max {policy['max_replicas']}, {rule}"
+        f"{', paused' if policy['paused'] else ''}"
     )
     rows = [_row(t) for t in document["triggers"]]
     return "\n".join(lines) + "\n\n" + _table([COLUMNS, *rows]) + "\n"

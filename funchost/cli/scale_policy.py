@@ -103,19 +103,6 @@ def policy_from_args(args: argparse.Namespace, min_replicas: int | None = None) 
         raise ConfigurationError(f"{exc}. Fix: correct {OPTIONS}") from None
 
 
-def describe(policy: Policy) -> str:
-    """One line for a start banner: how fast it scales up, how it scales in."""
-    window = policy.scale_down.stabilization_window_seconds
-    parts = [
-        f"scale-up {policy.scale_up.describe('+')}",
-        f"scale-down stabilization {window} s",
-        f"cooldown {policy.cooldown_period:g} s",
-    ]
-    if policy.scale_in_headroom:
-        parts.insert(2, f"scale-in headroom {policy.scale_in_headroom:g}")
-    return ", ".join(parts)
-
-
 def _positive_count(text: str) -> int:
     number = arguments.count(text)
     if number == 0:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from funchost.cli import arguments
-from funchost.cli.scale_policy import add_policy_options, describe, policy_from_args
+from funchost.cli.scale_policy import add_policy_options, policy_from_args
 from funchost.cli.start import ADDRESS_ENV, DEFAULT_ADDRESS, default_address
 from funchost.errors import ConfigurationError, StartupError
 from funchost.host import bind_socket
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         f"HTTP on {args.host}:{args.port} (held by the controller, shared by all workers)",
         flush=True,
     )
-    print(f"  policy: {describe(policy)}", flush=True)
+    print(f"  policy: {policy.describe()}", flush=True)
     if has_http:
         print(
             f"  http: {http_target} in-flight requests per worker ({target_from}); a request wakes the app from 0",

@@ -39,7 +39,9 @@ async def test_status_explains_the_last_decision(tmp_path: Path) -> None:
     assert lines[1] == "Replicas:    1 → 3 (active)"  # the second tick's decision (applied: no target error)
     assert lines[2] == "Reason:      1 → 3: process_order 30 / target 10 = 3 → 3"
     assert lines[3].startswith("Last change: ") and lines[3].endswith("ago, 1 → 3")
-    assert lines[4] == "Policy:      min 0, max 100, cooldown 300 s"
+    assert lines[4] == (
+        "Policy:      min 0, max 100, scale-up +4 or +100 % per 15 s, scale-down stabilization 300 s, cooldown 300 s"
+    )
     table = [line.split() for line in lines[6:]]
     assert table[0] == ["FUNCTION", "TRIGGER", "SCALER", "METRIC", "TARGET", "ACTIVE", "WANTS", "DETAIL"]
     assert table[1][:10] == [
