@@ -62,6 +62,25 @@ def count(text: str) -> int:
     return number
 
 
+def positive_count(text: str) -> int:
+    """A whole number above 0 (replicas to add, whole seconds of a period)."""
+    number = count(text)
+    if number == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0; use e.g. 4 or 15")
+    return number
+
+
+def fraction(text: str) -> float:
+    """A number from 0 to below 1 (a share of one replica's target)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction from 0 to below 1; use e.g. 0.25, or 0 for none")
+    return value
+
+
 def env_seconds(name: str, default: float, env: Mapping[str, str] | None = None) -> float:
     """The environment setting `name` as seconds (`default` when unset or empty)."""
     raw = (os.environ if env is None else env).get(name, "").strip()

@@ -12,11 +12,11 @@ the ScaledObject CRD's whole seconds).
 from __future__ import annotations
 
 import argparse
-import math
+from dataclasses import replace
 
 from funchost.cli import arguments
 from funchost.errors import ConfigurationError
-from scale_controller.hpa_rules import DEFAULT_SCALE_DOWN, Rate, Rules
+from scale_controller.hpa_rules import Rate, Rules
 from scale_controller.policy import DEFAULTS, Defaults, Policy
 
 OPTIONS = (
@@ -61,18 +61,18 @@ def add_policy_options(
     )
     parser.add_argument(
         "--scale-up-pods",
-        type=_positive_count,
+        type=arguments.positive_count,
         help=f"add at most this many replicas per --scale-up-period (default: {defaults.scale_up.describe('+')}; "
         "HPA: +4 or +100 %% per 15 s)",
     )
     parser.add_argument(
         "--scale-up-period",
-        type=_positive_count,
+        type=arguments.positive_count,
         help=f"whole seconds of the scale-up limit, 1..1800 (default {up.period_seconds})",
     )
     parser.add_argument(
         "--scale-in-headroom",
-        type=_headroom,
+        type=arguments.fraction,
         default=defaults.scale_in_headroom,
         help="scale in no lower than ceil(metric / target + this), a fraction of one replica's target below 1 "
         f"(default {defaults.scale_in_headroom:g}; the HPA has none: 0)",
@@ -83,38 +83,20 @@ def policy_from_args(args: argparse.Namespace, min_replicas: int | None = None) 
     """The policy of the parsed options; `min_replicas` replaces a --min-replicas the command left to itself."""
     defaults = DEFAULTS[args.policy_defaults]
     minimum = args.min_replicas if args.min_replicas is not None else (min_replicas or 0)
-    scale_up = defaults.scale_up
-    if args.scale_up_pods is not None or args.scale_up_period is not None:
-        first = defaults.scale_up.rates[0]
-        pods = args.scale_up_pods if args.scale_up_pods is not None else first.value
-        period = args.scale_up_period if args.scale_up_period is not None else first.period_seconds
     try:
+        scale_up = defaults.scale_up
         if args.scale_up_pods is not None or args.scale_up_period is not None:
+            first = scale_up.rates[0]
+            pods = args.scale_up_pods if args.scale_up_pods is not None else first.value
+            period = args.scale_up_period if args.scale_up_period is not None else first.period_seconds
             scale_up = Rules(0, (Rate("Pods", pods, period),))
-        return Policy(
-            min_replicas=minimum,
-            max_replicas=args.max_replicas,
+        given = replace(
+            defaults,
             cooldown_period=args.cooldown_period,
+            stabilization_window=args.stabilization_window,
             scale_up=scale_up,
-            scale_down=Rules(args.stabilization_window, DEFAULT_SCALE_DOWN.rates),
             scale_in_headroom=args.scale_in_headroom,
         )
+        return given.policy(min_replicas=minimum, max_replicas=args.max_replicas)
     except ValueError as exc:  # PolicyError, and the HPA rule's range check
         raise ConfigurationError(f"{exc}. Fix: correct {OPTIONS}") from None
-
-
-def _positive_count(text: str) -> int:
-    number = arguments.count(text)
-    if number == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0; use e.g. 4 or 15")
-    return number
-
-
-def _headroom(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction from 0 to below 1; use e.g. 0.25, or 0 for none")
-    return value
