@@ -103,7 +103,10 @@ def format_datetime(value: datetime.datetime, fmt: str | None = None) -> str:
             count = 1
             while i + count < len(fmt) and fmt[i + count] == char:
                 count += 1
-            out.append(_field(char, count, value))
+            field = _field(char, count, value)
+            if char == "F" and not field and out and out[-1].endswith("."):
+                out[-1] = out[-1][:-1]  # .NET drops the decimal point before an all-zero `F` fraction
+            out.append(field)
             i += count
         else:
             out.append(char)

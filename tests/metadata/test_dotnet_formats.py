@@ -33,6 +33,13 @@ def test_custom_and_standard_formats(fmt: str | None, expected: str) -> None:
     assert format_datetime(MOMENT, fmt) == expected
 
 
+def test_an_all_zero_f_fraction_drops_its_decimal_point_too() -> None:
+    whole = MOMENT.replace(microsecond=0)
+    assert format_datetime(whole, "HH:mm:ss.FFF") == "14:05:09"
+    assert format_datetime(whole, "HH:mm:ss.fff") == "14:05:09.000"
+    assert format_datetime(MOMENT.replace(microsecond=500000), "ss.FFF") == "09.5"
+
+
 def test_the_default_format_is_the_hosts() -> None:
     assert DEFAULT_DATETIME_FORMAT == "yyyy-MM-ddTHH-mm-ssK"
 
