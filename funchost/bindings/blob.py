@@ -55,7 +55,8 @@ def to_parameter(
     properties: dict[str, Any] | None = None,
 ) -> Any:
     """The parameter value for blob content. A trigger passes its blob's `name` (`<container>/<blob>`), `uri` and
-    `properties` (with `metadata`), and its stream gets `length`; an input binding's stream has them all None."""
+    `properties` (`worker_blob_properties`, whose `Metadata` becomes the stream's `metadata`), and its stream gets
+    `length`; an input binding's stream has them all None."""
     if content is None:
         return None
     if kind == "str":
@@ -68,7 +69,7 @@ def to_parameter(
         uri=uri,
         length=None if name is None else len(content),
         blob_properties=properties,
-        metadata=None if properties is None else properties.get("metadata"),
+        metadata=None if properties is None else properties.get("Metadata"),
     )
 
 

@@ -23,6 +23,7 @@ from azure.core.exceptions import AzureError
 from azure.storage.blob.aio import ContainerClient
 
 from funchost.bindings.binding_data import blob_binding_data
+from funchost.bindings.blob_properties import worker_blob_properties
 from funchost.brokers.azure_storage import is_not_found
 from funchost.errors import InvocationError
 from funchost.invocation import FunctionInvoker
@@ -124,12 +125,5 @@ class BlobTriggerExecutor:
         return True
 
     def _value(self, name: str, uri: str, data: bytes, properties: Any) -> object:
-        props = {
-            "ETag": quoted_etag(properties.etag),
-            "LastModified": str(properties.last_modified),
-            "Length": len(data),
-            "ContentType": properties.content_settings.content_type,
-            "metadata": dict(properties.metadata or {}),
-        }
         path = f"{self.container.container_name}/{name}"
-        return blob_value(self._kind, path=path, uri=uri, data=data, properties=props)
+        return blob_value(self._kind, path=path, uri=uri, data=data, properties=worker_blob_properties(properties))

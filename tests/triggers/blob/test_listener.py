@@ -5,12 +5,18 @@ attempts, and a missing container is waited for, with a warning naming the funct
 
 from __future__ import annotations
 
+import base64
+import datetime
+import hashlib
+import json
 import logging
+import re
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import ContentSettings
 
 from funchost.triggers.base import ListenerState
 from funchost.triggers.blob.receipts import INCOMPLETE
@@ -34,6 +40,41 @@ def work(blob: func.InputStream) -> None:
 
 def calls(listener: Any) -> list[Any]:
     return list(listener.module["CALLS"])
+
+
+PROPERTIES = """
+import json
+SEEN = []
+
+@app.blob_trigger(arg_name="myblob", path="%CONTAINER%/in/{name}", connection="AzureWebJobsStorage")
+def inspect(myblob: func.InputStream) -> None:
+    props = myblob.blob_properties
+    SEEN.append((json.dumps(props), props["ContentLength"], props["ContentType"], props["BlobType"],
+                 props["LastModified"], props["ContentHash"], myblob.metadata))
+"""
+
+
+async def test_blob_properties_and_metadata_are_what_the_python_worker_gets(
+    make_listener: Any, storage: Storage
+) -> None:
+    """`InputStream.blob_properties` is the host's JSON of .NET's BlobProperties (Newtonsoft defaults: ISO dates,
+    base64 hash, enum numbers) and `metadata` the blob's metadata, so code written against Azure reads the same."""
+    listener = make_listener(PROPERTIES, env={"CONTAINER": storage.container_name})
+    await listener.start()
+    try:
+        blob = storage.container.get_blob_client("in/report.csv")
+        settings = ContentSettings(content_type="text/csv")
+        await blob.upload_blob(b"a,b\n1,2\n", metadata={"owner": "ana"}, content_settings=settings)
+        await until(lambda: listener.module["SEEN"], what="the invocation")
+        dumped, length, content_type, blob_type, modified, content_hash, metadata = listener.module["SEEN"][0]
+        assert json.loads(dumped)["Metadata"] == {"owner": "ana"}  # all of it is plain JSON, as from the host
+        assert (length, content_type, blob_type, metadata) == (8, "text/csv", 0, {"owner": "ana"})  # 0: Block
+        stored = await blob.get_blob_properties()
+        assert datetime.datetime.fromisoformat(modified) == stored.last_modified
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", modified)
+        assert base64.b64decode(content_hash) == hashlib.md5(b"a,b\n1,2\n").digest()
+    finally:
+        await listener.stop(5)
 
 
 async def test_each_blob_version_fires_once_and_only_matching_blobs(
