@@ -33,7 +33,10 @@ from tests.support.hostproc import HostProcess
         ("X-Functions-Key: KEYVALUE", "X-Functions-Key: ***"),
         ("{'authorization': 'Bearer eyJhbGciOi'}", "{'authorization': '***'}"),
         ("AccountName=a;AccountKey=c2VjcmV0==;QueueEndpoint=x", "AccountName=a;AccountKey=***;QueueEndpoint=x"),
-        ("Endpoint=sb://n/;SharedAccessKeyName=r;SharedAccessKey=abc=", "Endpoint=sb://n/;SharedAccessKeyName=r;SharedAccessKey=***"),
+        (
+            "Endpoint=sb://n/;SharedAccessKeyName=r;SharedAccessKey=abc=",
+            "Endpoint=sb://n/;SharedAccessKeyName=r;SharedAccessKey=***",
+        ),
         ("SharedAccessSignature sr=x&sig=abc%3D&se=1", "SharedAccessSignature sr=x&sig=***&se=1"),
         ("amqp://user:hunter2@broker:5672/", "amqp://user:***@broker:5672/"),
         ("Server=db;User Id=u;Password=p@ss;", "Server=db;User Id=u;Password=***;"),
@@ -91,7 +94,9 @@ ACCOUNT_KEY = "QWNjb3VudEtleVNlY3JldFZhbHVlMTIzNDU2Nzg5MA=="
 def test_no_secret_is_logged_at_any_level(tmp_path: Path, level: str) -> None:
     settings = {"MyStorage": f"DefaultEndpointsProtocol=http;AccountName=acct;AccountKey={ACCOUNT_KEY};"}
     root = write_app(
-        tmp_path / "app", APP, host_json={"version": "2.0", "logging": {"logLevel": {"default": level}}},
+        tmp_path / "app",
+        APP,
+        host_json={"version": "2.0", "logging": {"logLevel": {"default": level}}},
         settings=settings,
     )
     with HostProcess(root) as host:

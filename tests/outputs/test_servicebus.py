@@ -50,9 +50,9 @@ def restricted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
         yield one
 
 
-def received(connection_string: str, count: int, queue: str = "", topic: str = "", subscription: str = "") -> list[
-    ServiceBusReceivedMessage
-]:
+def received(
+    connection_string: str, count: int, queue: str = "", topic: str = "", subscription: str = ""
+) -> list[ServiceBusReceivedMessage]:
     got: list[ServiceBusReceivedMessage] = []
     with ServiceBusClient.from_connection_string(connection_string) as client:
         receiver = client.get_subscription_receiver(topic, subscription) if topic else client.get_queue_receiver(queue)
@@ -91,24 +91,54 @@ async def test_each_value_type_becomes_messages(servicebus: ServiceBusUnderTest,
     await send(output, "text", b"\x00raw", {"order": 1}, 7, '["a", {"b": 2}]', ["x", b"y", {"z": 3}])
     got = received(servicebus.connection_string, 9, queue=queue)
     assert [body(m) for m in got] == [
-        b"text", b"\x00raw", b'{"order": 1}', b"7", b"a", b'{"b": 2}', b"x", b"y", b'{"z": 3}'
+        b"text",
+        b"\x00raw",
+        b'{"order": 1}',
+        b"7",
+        b"a",
+        b'{"b": 2}',
+        b"x",
+        b"y",
+        b'{"z": 3}',
     ]
     assert [m.content_type for m in got] == [
-        None, None, "application/json", "application/json", None, "application/json", None, None, "application/json"
+        None,
+        None,
+        "application/json",
+        "application/json",
+        None,
+        "application/json",
+        None,
+        None,
+        "application/json",
     ]
 
 
 async def test_a_message_dict_sets_its_properties(servicebus: ServiceBusUnderTest, host_config: HostConfig) -> None:
     queue = servicebus.queue()
     output = ServiceBusOutput(settings(servicebus.connection_string, queueName=queue), host_config)
-    await send(output, {
-        "body": {"id": 42}, "messageId": "order-42", "correlationId": "c-1", "Subject": "created", "to": "shipping",
-        "replyTo": "replies", "timeToLive": "01:00:00", "applicationProperties": {"tenant": "t1", "priority": 3},
-    }, [{"body": "plain", "label": "old-name", "contentType": "text/plain"}])
+    await send(
+        output,
+        {
+            "body": {"id": 42},
+            "messageId": "order-42",
+            "correlationId": "c-1",
+            "Subject": "created",
+            "to": "shipping",
+            "replyTo": "replies",
+            "timeToLive": "01:00:00",
+            "applicationProperties": {"tenant": "t1", "priority": 3},
+        },
+        [{"body": "plain", "label": "old-name", "contentType": "text/plain"}],
+    )
     first, second = received(servicebus.connection_string, 2, queue=queue)
     assert json.loads(body(first)) == {"id": 42} and first.content_type == "application/json"
     assert (first.message_id, first.correlation_id, first.subject, first.to, first.reply_to) == (
-        "order-42", "c-1", "created", "shipping", "replies"
+        "order-42",
+        "c-1",
+        "created",
+        "shipping",
+        "replies",
     )
     assert first.time_to_live == timedelta(hours=1)
     assert first.application_properties == {b"tenant": b"t1", b"priority": 3}  # the SDK reads strings as bytes
@@ -176,9 +206,10 @@ async def test_one_sender_is_shared_and_reconnects(servicebus: ServiceBusUnderTe
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
     expected = 3 if servicebus.standin is not None else 2
-    assert sorted(body(m) for m in received(servicebus.connection_string, expected, queue=queue)) == [
-        b"1", b"2", b"3"
-    ][:expected]
+    assert (
+        sorted(body(m) for m in received(servicebus.connection_string, expected, queue=queue))
+        == [b"1", b"2", b"3"][:expected]
+    )
 
 
 async def test_unsendable_values_fail_clearly(servicebus: ServiceBusUnderTest, host_config: HostConfig) -> None:
@@ -203,8 +234,9 @@ async def test_a_missing_entity_fails_clearly(servicebus: ServiceBusUnderTest, h
 
 async def test_missing_rights_and_wrong_keys_fail_clearly(restricted: StandIn, host_config: HostConfig) -> None:
     output = ServiceBusOutput(settings(restricted.connection_string("ListenOnly"), queueName="orders"), host_config)
-    with pytest.raises(ServiceBusSendError, match="lacks the Send right. Fix: use a policy with Send rights in "
-                       "'ServiceBusConnection'"):
+    with pytest.raises(
+        ServiceBusSendError, match="lacks the Send right. Fix: use a policy with Send rights in 'ServiceBusConnection'"
+    ):
         await send(output, "x")
     wrong = restricted.connection_string("RootManageSharedAccessKey", key="d3Jvbmc=")
     output = ServiceBusOutput(settings(wrong, queueName="orders"), host_config)
@@ -241,8 +273,9 @@ def test_through_funchost_start_a_send_failure_fails_the_invocation_once(
     servicebus: ServiceBusUnderTest, tmp_path: Path
 ) -> None:
     """A real `funchost start`: the HTTP function answers 500 and one line names function, binding and fix."""
-    root = write_app(tmp_path / "app", HOSTED_APP, settings={"Bus": servicebus.connection_string,
-                                                             "OrdersQueue": "missing-orders"})
+    root = write_app(
+        tmp_path / "app", HOSTED_APP, settings={"Bus": servicebus.connection_string, "OrdersQueue": "missing-orders"}
+    )
     status, failures, output = failed_output_lines(root, "order", "'msg' (serviceBus)")
     assert status == 500
     assert len(failures) == 1, output
@@ -278,8 +311,10 @@ async def test_concurrent_sends_share_the_sender(servicebus: ServiceBusUnderTest
     queue = servicebus.queue()
     outputs = [ServiceBusOutput(settings(servicebus.connection_string, queueName=queue), host_config) for _ in range(4)]
     try:
-        await asyncio.gather(*(outputs[n % 4].send(f"m{n}") for n in range(60)),
-                             *(outputs[n % 4].send([f"b{n}-1", f"b{n}-2"]) for n in range(10)))
+        await asyncio.gather(
+            *(outputs[n % 4].send(f"m{n}") for n in range(60)),
+            *(outputs[n % 4].send([f"b{n}-1", f"b{n}-2"]) for n in range(10)),
+        )
     finally:
         await asyncio.gather(*(output.aclose() for output in outputs))
     got = sorted(body(m).decode() for m in received(servicebus.connection_string, 80, queue=queue))

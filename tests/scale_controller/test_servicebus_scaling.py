@@ -41,13 +41,18 @@ async def test_zero_to_n_and_back_to_zero_on_the_active_count(servicebus: Servic
     settings = ServiceBusSettings("ServiceBusConnection", servicebus.connection_string, None, queue_name=queue)
 
     def scaler() -> ServiceBusScaler:
-        return ServiceBusScaler(settings=settings, target=TARGET, function="orders",
-                                client_options=servicebus.admin_options)
+        return ServiceBusScaler(
+            settings=settings, target=TARGET, function="orders", client_options=servicebus.admin_options
+        )
 
     now = [1_000_000.0]
     target = MemoryTarget()
-    loop = ScaleLoop([TriggerSource("orders", "serviceBusTrigger", scaler)], target,
-                     Policy(max_replicas=10, cooldown_period=30), clock=lambda: now[0])
+    loop = ScaleLoop(
+        [TriggerSource("orders", "serviceBusTrigger", scaler)],
+        target,
+        Policy(max_replicas=10, cooldown_period=30),
+        clock=lambda: now[0],
+    )
     try:
         idle = await loop.tick()
         assert idle is not None and target.replicas == 0  # an empty queue does not activate

@@ -26,7 +26,7 @@ from tests.support.hostproc import free_port
 from tests.support.servicebus_standin.target import ServiceBusUnderTest
 
 BURST = 400
-APP = '''
+APP = """
 import os
 import time
 
@@ -40,14 +40,19 @@ def work(msg: func.ServiceBusMessage) -> None:
     time.sleep(float(os.environ["WORK_SECONDS"]))
     with open(os.environ["WORK_RECORD"], "a", encoding="utf-8") as out:
         out.write(f"{msg.get_body().decode()} {os.getpid()}\\n")
-'''
-HOST_JSON = {"version": "2.0", "extensions": {"serviceBus": {"maxConcurrentCalls": 4}},
-             "logging": {"logLevel": {"default": "Warning"}}}
+"""
+HOST_JSON = {
+    "version": "2.0",
+    "extensions": {"serviceBus": {"maxConcurrentCalls": 4}},
+    "logging": {"logLevel": {"default": "Warning"}},
+}
 
 
-@pytest.mark.skipif("serviceBusTrigger" not in LISTENERS or not is_hosted("serviceBusTrigger"),
-                    reason="needs the serviceBusTrigger listener (funchost/triggers/servicebus), absent from "
-                    "funchost.triggers.base.LISTENERS")
+@pytest.mark.skipif(
+    "serviceBusTrigger" not in LISTENERS or not is_hosted("serviceBusTrigger"),
+    reason="needs the serviceBusTrigger listener (funchost/triggers/servicebus), absent from "
+    "funchost.triggers.base.LISTENERS",
+)
 def test_up_scales_a_service_bus_app_from_zero_and_back(servicebus: ServiceBusUnderTest, tmp_path: Path) -> None:
     queue = servicebus.queue()
     app = tmp_path / "sb-scale"
@@ -55,14 +60,34 @@ def test_up_scales_a_service_bus_app_from_zero_and_back(servicebus: ServiceBusUn
     (app / "function_app.py").write_text(APP, encoding="utf-8")
     (app / "host.json").write_text(json.dumps(HOST_JSON), encoding="utf-8")
     record = tmp_path / "processed.txt"
-    env = {**os.environ, "ServiceBusConnection": servicebus.connection_string, "WORK_QUEUE": queue,
-           "WORK_RECORD": str(record), "WORK_SECONDS": "0.1", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "ServiceBusConnection": servicebus.connection_string,
+        "WORK_QUEUE": queue,
+        "WORK_RECORD": str(record),
+        "WORK_SECONDS": "0.1",
+        "PYTHONUNBUFFERED": "1",
+    }
     if servicebus.standin is not None:  # the administration API of the stand-in is HTTPS with a self-signed cert
         env["SSL_CERT_FILE"] = str(servicebus.standin.certificate)
     log_path = tmp_path / "up.log"
     log = log_path.open("w")
-    command = [sys.executable, "-m", "funchost.cli.main", "up", "--script-root", str(app), "--port", str(free_port()),
-               "--cooldown-period", "3", "--stabilization-window", "2", "--max-replicas", "4"]
+    command = [
+        sys.executable,
+        "-m",
+        "funchost.cli.main",
+        "up",
+        "--script-root",
+        str(app),
+        "--port",
+        str(free_port()),
+        "--cooldown-period",
+        "3",
+        "--stabilization-window",
+        "2",
+        "--max-replicas",
+        "4",
+    ]
     up = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         status_file = app / ".funchost" / "scale-status.json"

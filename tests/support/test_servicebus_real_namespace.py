@@ -15,8 +15,10 @@ from tests.support.servicebus_standin.target import ENV, ServiceBusUnderTest
 
 def test_a_real_namespace_round_trip(servicebus: ServiceBusUnderTest) -> None:
     if not os.environ.get(ENV):
-        pytest.skip(f"{ENV} is not set: the Service Bus tests ran against the stand-in "
-                    "(tests/support/servicebus_standin), not a real namespace — see docs/servicebus-standin.md")
+        pytest.skip(
+            f"{ENV} is not set: the Service Bus tests ran against the stand-in "
+            "(tests/support/servicebus_standin), not a real namespace — see docs/servicebus-standin.md"
+        )
     assert servicebus.standin is None
     queue = servicebus.queue()
     body = f"real-{uuid.uuid4().hex}"

@@ -45,8 +45,17 @@ def send(client: ServiceBusClient, queue: str, *bodies: str, **fields) -> None:
 def test_send_receive_complete_with_service_bus_annotations(client: ServiceBusClient, servicebus) -> None:
     queue = servicebus.queue()
     before = datetime.now(UTC).replace(microsecond=0)
-    send(client, queue, "one", "two", application_properties={"kind": "order", "n": 7}, subject="s",
-         message_id="m-1", content_type="text/plain", correlation_id="c-1")
+    send(
+        client,
+        queue,
+        "one",
+        "two",
+        application_properties={"kind": "order", "n": 7},
+        subject="s",
+        message_id="m-1",
+        content_type="text/plain",
+        correlation_id="c-1",
+    )
     with client.get_queue_receiver(queue) as receiver:
         got = []
         while len(got) < 2:
@@ -56,7 +65,11 @@ def test_send_receive_complete_with_service_bus_annotations(client: ServiceBusCl
         assert second.sequence_number > first.sequence_number  # monotonic per entity
         assert first.application_properties == {b"kind": b"order", b"n": 7}
         assert (first.subject, first.message_id, first.content_type, first.correlation_id) == (
-            "s", "m-1", "text/plain", "c-1")
+            "s",
+            "m-1",
+            "text/plain",
+            "c-1",
+        )
         assert first.delivery_count == 0
         assert isinstance(first.lock_token, uuid.UUID) and first.lock_token != second.lock_token
         assert first.enqueued_time_utc is not None and first.enqueued_time_utc >= before
@@ -96,12 +109,14 @@ def test_dead_letter_with_reason_and_description(client: ServiceBusClient, servi
         receiver.dead_letter_message(message, reason="Invalid", error_description="field x is missing")
     with client.get_queue_receiver(queue, sub_queue=ServiceBusSubQueue.DEAD_LETTER) as dead:
         (message,) = dead.receive_messages(max_wait_time=WAIT)
-        assert (message.dead_letter_reason, message.dead_letter_error_description) == ("Invalid",
-                                                                                       "field x is missing")
+        assert (message.dead_letter_reason, message.dead_letter_error_description) == ("Invalid", "field x is missing")
         assert str(message) == "bad"
         properties = message.application_properties
-        assert {k: properties[k.encode()] for k in ("big", "ratio", "flag")} == {"big": 2**31 - 1, "ratio": 1.5,
-                                                                               "flag": True}
+        assert {k: properties[k.encode()] for k in ("big", "ratio", "flag")} == {
+            "big": 2**31 - 1,
+            "ratio": 1.5,
+            "flag": True,
+        }
         assert properties[b"name"] == b"x"
         dead.complete_message(message)
 
@@ -212,8 +227,9 @@ def test_expired_messages_are_dropped_or_dead_lettered(client: ServiceBusClient,
     keeping = servicebus.queue(dead_lettering_on_message_expiration=True)
     for queue in (dropping, keeping):
         with client.get_queue_sender(queue) as sender:
-            sender.send_messages([ServiceBusMessage("stale", time_to_live=timedelta(seconds=1)),
-                                  ServiceBusMessage("fresh")])
+            sender.send_messages(
+                [ServiceBusMessage("stale", time_to_live=timedelta(seconds=1)), ServiceBusMessage("fresh")]
+            )
     time.sleep(1.5)  # past the first message's time-to-live
     for queue in (dropping, keeping):
         with client.get_queue_receiver(queue) as receiver:

@@ -63,8 +63,9 @@ async def test_subscription_counts_and_a_missing_entity(servicebus: ServiceBusUn
             while not got:
                 got = receiver.receive_messages(max_wait_time=WAIT)
             receiver.complete_message(got[0])
-    async with AsyncAdmin.from_connection_string(servicebus.connection_string, retry_total=0,
-                                                 **servicebus.admin_options) as management:
+    async with AsyncAdmin.from_connection_string(
+        servicebus.connection_string, retry_total=0, **servicebus.admin_options
+    ) as management:
         assert (await management.get_subscription_runtime_properties(topic, audit)).active_message_count == 1
         assert (await management.get_subscription_runtime_properties(topic, mail)).active_message_count == 2
         with pytest.raises(ResourceNotFoundError):
@@ -72,8 +73,7 @@ async def test_subscription_counts_and_a_missing_entity(servicebus: ServiceBusUn
 
 
 def test_the_administration_api_needs_manage_rights_and_the_right_key(tmp_path) -> None:
-    policies = {"RootManageSharedAccessKey": {"key": "root-key"},
-                "SendOnly": {"key": "send-key", "rights": ["Send"]}}
+    policies = {"RootManageSharedAccessKey": {"key": "root-key"}, "SendOnly": {"key": "send-key", "rights": ["Send"]}}
     with StandIn({"queues": {"orders": {}}, "policies": policies}, tls_dir=tmp_path) as standin:
         options = {"connection_verify": str(standin.certificate), "retry_total": 0}
         for policy, key in (("SendOnly", "send-key"), ("RootManageSharedAccessKey", "wrong-key")):
@@ -96,18 +96,18 @@ def sas_token(resource: str, policy: str, key: str, expiry: int) -> str:
     """A SAS token computed here from Service Bus's documented formula, independently of the SDK."""
     encoded = quote_plus(resource)
     signature = base64.b64encode(hmac.new(key.encode(), f"{encoded}\n{expiry}".encode(), hashlib.sha256).digest())
-    return (f"SharedAccessSignature sr={encoded}&sig={quote_plus(signature.decode())}&se={expiry}"
-            f"&skn={policy}")
+    return f"SharedAccessSignature sr={encoded}&sig={quote_plus(signature.decode())}&se={expiry}&skn={policy}"
 
 
 def test_a_token_grants_only_its_resource_until_it_expires(tmp_path) -> None:
     policies = {"RootManageSharedAccessKey": {"key": "root-key"}}
     with StandIn({"queues": {"orders": {}, "other": {}}, "policies": policies}, tls_dir=tmp_path) as standin:
+
         def client(resource: str, expiry: int) -> ServiceBusClient:
-            token = sas_token(f"sb://127.0.0.1:{standin.port}/{resource}", "RootManageSharedAccessKey", "root-key",
-                              expiry)
-            conn = (f"Endpoint=sb://127.0.0.1:{standin.port}/;SharedAccessSignature={token};"
-                    "UseDevelopmentEmulator=true")
+            token = sas_token(
+                f"sb://127.0.0.1:{standin.port}/{resource}", "RootManageSharedAccessKey", "root-key", expiry
+            )
+            conn = f"Endpoint=sb://127.0.0.1:{standin.port}/;SharedAccessSignature={token};UseDevelopmentEmulator=true"
             return ServiceBusClient.from_connection_string(conn, retry_total=0)
 
         hour = int(time.time()) + 3600

@@ -17,9 +17,22 @@ def test_the_launcher_prints_a_connection_string_that_works(tmp_path) -> None:
     config = tmp_path / "entities.json"
     config.write_text(json.dumps({"queues": {"orders": {"lock_duration": 5}}}))
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.servicebus_standin", "--port", "0", "--config", str(config),
-         "--topic", "events:audit,mail", "--tls-dir", str(tmp_path)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.support.servicebus_standin",
+            "--port",
+            "0",
+            "--config",
+            str(config),
+            "--topic",
+            "events:audit,mail",
+            "--tls-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     try:
@@ -48,11 +61,29 @@ def test_the_launcher_prints_a_connection_string_that_works(tmp_path) -> None:
 def test_a_bad_config_is_named(tmp_path) -> None:
     config = tmp_path / "entities.json"
     config.write_text(json.dumps({"queues": {"orders": {"lock_seconds": 5}}}))
-    result = subprocess.run([sys.executable, "-m", "tests.support.servicebus_standin", "--config", str(config),
-                             "--tls-dir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.servicebus_standin", "--config", str(config), "--tls-dir", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "queue 'orders'" in result.stderr and "lock_seconds" in result.stderr and "lock_duration" in result.stderr
     missing = tmp_path / "nope.json"
-    result = subprocess.run([sys.executable, "-m", "tests.support.servicebus_standin", "--config", str(missing),
-                             "--tls-dir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.servicebus_standin",
+            "--config",
+            str(missing),
+            "--tls-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "cannot read --config" in result.stderr and str(missing) in result.stderr

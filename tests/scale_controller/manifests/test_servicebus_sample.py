@@ -13,8 +13,11 @@ from tests.scale_controller.manifests.test_samples_golden import golden
 TRIGGER_HOSTED = "serviceBusTrigger" in LISTENERS and is_hosted("serviceBusTrigger")
 
 
-@pytest.mark.skipif(not TRIGGER_HOSTED, reason="needs the serviceBusTrigger listener (funchost/triggers/servicebus), "
-                    "absent from funchost.triggers.base.LISTENERS (until then ProcessOrder is not deployed)")
+@pytest.mark.skipif(
+    not TRIGGER_HOSTED,
+    reason="needs the serviceBusTrigger listener (funchost/triggers/servicebus), "
+    "absent from funchost.triggers.base.LISTENERS (until then ProcessOrder is not deployed)",
+)
 def test_process_order_scales_on_its_queue_with_a_trigger_authentication() -> None:
     objects = golden("servicebus-orders", "kubernetes-keda")
     (scaled,) = [o for o in objects if o["kind"] == "ScaledObject"]

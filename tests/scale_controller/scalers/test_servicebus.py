@@ -21,9 +21,11 @@ from tests.support.hostproc import free_port
 from tests.support.servicebus_standin import StandIn
 from tests.support.servicebus_standin.target import ServiceBusUnderTest
 
-POLICIES = {"RootManageSharedAccessKey": {"key": "root-key"},
-            "SendListen": {"key": "no-manage", "rights": ["Send", "Listen"]},
-            "ListenOnly": {"key": "listen", "rights": ["Listen"]}}
+POLICIES = {
+    "RootManageSharedAccessKey": {"key": "root-key"},
+    "SendListen": {"key": "no-manage", "rights": ["Send", "Listen"]},
+    "ListenOnly": {"key": "listen", "rights": ["Listen"]},
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +35,9 @@ def restricted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
         yield one
 
 
-def send(servicebus: ServiceBusUnderTest, entity: str, count: int, *, dead_letter: int = 0,
-         topic: bool = False) -> None:
+def send(
+    servicebus: ServiceBusUnderTest, entity: str, count: int, *, dead_letter: int = 0, topic: bool = False
+) -> None:
     with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
         sender = client.get_topic_sender(entity) if topic else client.get_queue_sender(entity)
         with sender:
@@ -93,14 +96,20 @@ async def test_missing_entity_and_denied_access(servicebus: ServiceBusUnderTest,
     with pytest.raises(ScalerError, match="queue 'nope': it does not exist"):
         await measure(of(servicebus, queue_name="nope"))
     options = {"connection_verify": str(restricted.certificate)}
-    with pytest.raises(ScalerError, match="lacks the Manage right.*What degrades: this function cannot be measured"
-                       ".*its trigger still runs with Listen. Fix: set 'ServiceBusConnection'"):
+    with pytest.raises(
+        ScalerError,
+        match="lacks the Manage right.*What degrades: this function cannot be measured"
+        ".*its trigger still runs with Listen. Fix: set 'ServiceBusConnection'",
+    ):
         await measure(scaler(restricted.connection_string("SendListen"), options, queue_name="locked"))
     with pytest.raises(ScalerError, match="lacks the Manage right"):
         await measure(scaler(restricted.connection_string("ListenOnly"), options, queue_name="locked"))
     with pytest.raises(ScalerError, match="refused the key. Fix: check SharedAccessKeyName"):
-        await measure(scaler(restricted.connection_string("RootManageSharedAccessKey", key="d3Jvbmc="), options,
-                             queue_name="locked"))
+        await measure(
+            scaler(
+                restricted.connection_string("RootManageSharedAccessKey", key="d3Jvbmc="), options, queue_name="locked"
+            )
+        )
 
 
 async def test_unreachable_namespace() -> None:
@@ -118,4 +127,3 @@ def test_identity_based_connections_are_refused_clearly() -> None:
     settings = ServiceBusSettings("Bus", None, "ns.servicebus.windows.net", queue_name="q")
     with pytest.raises(ConfigurationError, match="identity-based Service Bus connection 'Bus'"):
         ServiceBusScaler(settings=settings, target=16, function="f")
-

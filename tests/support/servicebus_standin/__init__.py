@@ -31,8 +31,9 @@ __all__ = ["Broker", "StandIn", "connection_string"]
 
 
 def connection_string(port: int, policy: str = DEFAULT_POLICY, key: str = DEFAULT_KEY, host: str = "127.0.0.1") -> str:
-    return (f"Endpoint=sb://{host}:{port}/;SharedAccessKeyName={policy};SharedAccessKey={key};"
-            "UseDevelopmentEmulator=true")
+    return (
+        f"Endpoint=sb://{host}:{port}/;SharedAccessKeyName={policy};SharedAccessKey={key};UseDevelopmentEmulator=true"
+    )
 
 
 class StandIn:

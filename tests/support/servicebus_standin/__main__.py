@@ -27,8 +27,10 @@ def config_from(args: argparse.Namespace) -> dict[str, Any]:
         try:
             config = json.loads(Path(args.config).read_text())
         except (OSError, ValueError) as exc:
-            raise SystemExit(f"servicebus stand-in: cannot read --config {args.config}: {exc}. "
-                             "Fix: give a JSON file like {\"queues\": {\"orders\": {}}}") from None
+            raise SystemExit(
+                f"servicebus stand-in: cannot read --config {args.config}: {exc}. "
+                'Fix: give a JSON file like {"queues": {"orders": {}}}'
+            ) from None
     queues = config.setdefault("queues", {})
     for name in args.queue:
         queues.setdefault(name, {})
@@ -55,11 +57,16 @@ async def serve_with(args: argparse.Namespace, tls_dir: Path) -> None:
         raise SystemExit(f"servicebus stand-in: bad entity config ({exc}). See docs/servicebus-standin.md") from None
     await broker.start()
     policy = broker.namespace.policies.get(DEFAULT_POLICY) or next(iter(broker.namespace.policies.values()))
-    print(json.dumps({
-        "port": broker.port,
-        "connection_string": connection_string(broker.port, policy.name, policy.key or DEFAULT_KEY, args.host),
-        "certificate": str(cert),
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "port": broker.port,
+                "connection_string": connection_string(broker.port, policy.name, policy.key or DEFAULT_KEY, args.host),
+                "certificate": str(cert),
+            }
+        ),
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -69,8 +76,11 @@ async def serve_with(args: argparse.Namespace, tls_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.servicebus_standin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.servicebus_standin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 (the default) picks a free port")
     parser.add_argument("--config", help="JSON file: queues, topics, policies")

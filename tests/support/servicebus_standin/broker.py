@@ -26,8 +26,14 @@ PEEK_TIMEOUT = 30.0
 
 
 class Broker:
-    def __init__(self, config: Mapping[str, Any] | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 certificate: tuple[Path, Path] | None = None) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        certificate: tuple[Path, Path] | None = None,
+    ) -> None:
         self.namespace = Namespace.from_config(config)
         self.nodes = Nodes(self)
         self.admin = AdminApi(self.namespace)

@@ -21,9 +21,30 @@ from azure.servicebus._pyamqp.outcomes import Accepted, Modified, Rejected, Rele
 from azure.servicebus._pyamqp.types import TYPE, VALUE, AMQPTypes
 
 __all__ = [
-    "TYPE", "VALUE", "AMQPError", "AMQPTypes", "Accepted", "Header", "Message", "Modified", "Properties",
-    "Rejected", "Released", "Source", "Target", "decode_payload", "decode_value", "describe_performative",
-    "encode_payload", "encode_value", "make", "perf", "read_frame", "text", "typed", "write_frame",
+    "TYPE",
+    "VALUE",
+    "AMQPError",
+    "AMQPTypes",
+    "Accepted",
+    "Header",
+    "Message",
+    "Modified",
+    "Properties",
+    "Rejected",
+    "Released",
+    "Source",
+    "Target",
+    "decode_payload",
+    "decode_value",
+    "describe_performative",
+    "encode_payload",
+    "encode_value",
+    "make",
+    "perf",
+    "read_frame",
+    "text",
+    "typed",
+    "write_frame",
 ]
 
 AMQP_HEADER = b"AMQP\x00\x01\x00\x00"

@@ -113,13 +113,29 @@ class Connection:
             idle = fields[4]
             if idle:
                 self._heartbeat = asyncio.get_running_loop().create_task(self._beat(idle / 2000))
-            self.send(0, make(perf.OpenFrame, container_id=f"servicebus-standin-{uuid.uuid4().hex[:8]}",
-                              max_frame_size=MAX_FRAME, channel_max=255))
+            self.send(
+                0,
+                make(
+                    perf.OpenFrame,
+                    container_id=f"servicebus-standin-{uuid.uuid4().hex[:8]}",
+                    max_frame_size=MAX_FRAME,
+                    channel_max=255,
+                ),
+            )
         elif code == BEGIN:
             ours = channel  # the same number both ways keeps the mapping obvious
             self.sessions[channel] = Session(ours, channel, next_incoming_id=int(fields[1] or 0))
-            self.send(ours, make(perf.BeginFrame, remote_channel=channel, next_outgoing_id=0,
-                                 incoming_window=WINDOW, outgoing_window=WINDOW, handle_max=4294967295))
+            self.send(
+                ours,
+                make(
+                    perf.BeginFrame,
+                    remote_channel=channel,
+                    next_outgoing_id=0,
+                    incoming_window=WINDOW,
+                    outgoing_window=WINDOW,
+                    handle_max=4294967295,
+                ),
+            )
         elif code == END:
             session = self.sessions.pop(channel, None)
             if session is not None:
@@ -146,6 +162,14 @@ class Connection:
                 self.links.detach(session, fields)
 
     def session_flow(self, session: Session, **link_fields: Any) -> None:
-        self.send(session.channel, make(perf.FlowFrame, next_incoming_id=session.next_incoming_id,
-                                        incoming_window=WINDOW, next_outgoing_id=session.next_outgoing_id,
-                                        outgoing_window=WINDOW, **link_fields))
+        self.send(
+            session.channel,
+            make(
+                perf.FlowFrame,
+                next_incoming_id=session.next_incoming_id,
+                incoming_window=WINDOW,
+                next_outgoing_id=session.next_outgoing_id,
+                outgoing_window=WINDOW,
+                **link_fields,
+            ),
+        )

@@ -61,14 +61,19 @@ class Consumer:
         filters = dict((self.link.source + [None] * 8)[7] or {})
         if not self.sessionful:
             if SESSION_FILTER in filters and self.queue.sessions is None:
-                self._refuse(b"amqp:not-allowed", f"'{self.entity.path}' is not session-enabled; "
-                             "a session receiver cannot be created for it.")
+                self._refuse(
+                    b"amqp:not-allowed",
+                    f"'{self.entity.path}' is not session-enabled; a session receiver cannot be created for it.",
+                )
                 return
             self._attached()
             return
         if SESSION_FILTER not in filters:
-            self._refuse(b"amqp:not-allowed", f"It is not possible for an entity that requires sessions "
-                         f"('{self.entity.path}') to create a non-sessionful message receiver.")
+            self._refuse(
+                b"amqp:not-allowed",
+                f"It is not possible for an entity that requires sessions "
+                f"('{self.entity.path}') to create a non-sessionful message receiver.",
+            )
             return
         wanted = filters[SESSION_FILTER]
         if wanted is not None:
@@ -98,8 +103,10 @@ class Consumer:
     def _gave_up(self) -> None:
         self._waiting = None
         self._stop_waiting()
-        self._refuse(b"com.microsoft:timeout", "The operation did not complete within the allocated time "
-                     "(no session was available).")
+        self._refuse(
+            b"com.microsoft:timeout",
+            "The operation did not complete within the allocated time (no session was available).",
+        )
 
     def _lock_session(self, session_id: str) -> None:
         assert self.queue.sessions is not None
@@ -124,8 +131,12 @@ class Consumer:
 
     def session_lost(self) -> None:
         if not self.link.detached:
-            self.handler.close_link(self.session, self.link, SESSION_LOCK_LOST,
-                                    f"The session lock has expired on the MessageSession '{self.session_id}'.")
+            self.handler.close_link(
+                self.session,
+                self.link,
+                SESSION_LOCK_LOST,
+                f"The session lock has expired on the MessageSession '{self.session_id}'.",
+            )
 
     # -- delivering ------------------------------------------------------------------------------------------
     def pump(self) -> None:
@@ -150,15 +161,27 @@ class Consumer:
             if link.settled:  # receive-and-delete
                 payload = payload_of(self.entity, record, None)
                 self.entity.records.pop(record.sequence_number, None)
-                self.handler.send_transfer(self.session, link, payload, tag=uuid.uuid4().bytes, settled=True,
-                                           delivery_id=self.handler.next_delivery_id(self.session))
+                self.handler.send_transfer(
+                    self.session,
+                    link,
+                    payload,
+                    tag=uuid.uuid4().bytes,
+                    settled=True,
+                    delivery_id=self.handler.next_delivery_id(self.session),
+                )
                 continue
             until = self._session_lock_until()
             token = self.entity.lock(record, until)
             delivery_id = self.handler.next_delivery_id(self.session)
             self.session.unsettled[delivery_id] = (link, self, token)
-            self.handler.send_transfer(self.session, link, payload_of(self.entity, record, token),
-                                       tag=token.bytes_le, settled=False, delivery_id=delivery_id)
+            self.handler.send_transfer(
+                self.session,
+                link,
+                payload_of(self.entity, record, token),
+                tag=token.bytes_le,
+                settled=False,
+                delivery_id=delivery_id,
+            )
 
     def _session_lock_until(self) -> float | None:
         if self.session_id is None or self.queue.sessions is None:
@@ -208,4 +231,3 @@ def _str(value: Any) -> str | None:
     if value is None:
         return None
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-

@@ -68,8 +68,14 @@ class Entity:
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
     # -- arrival -------------------------------------------------------------------------------------------
-    def enqueue(self, message: StoredMessage, sequence_number: int | None = None, visible_at_ms: int | None = None,
-                source: str | None = None, delivery_count: int = 0) -> Record:
+    def enqueue(
+        self,
+        message: StoredMessage,
+        sequence_number: int | None = None,
+        visible_at_ms: int | None = None,
+        source: str | None = None,
+        delivery_count: int = 0,
+    ) -> Record:
         seq = sequence_number if sequence_number is not None else next(self.sequence)
         now_ms = int(time.time() * 1000)
         record = Record(seq, message, now_ms, delivery_count=delivery_count, deadletter_source=source)
@@ -151,8 +157,10 @@ class Entity:
     def locked(self, token: uuid.UUID) -> Record:
         record = self.locks.get(token)
         if record is None or record.state != LOCKED or record.locked_until <= time.time():
-            raise LockLost(f"The lock supplied is invalid. Either the lock expired, or the message has already been "
-                           f"removed from the queue. Reference:{token}, entity {self.path}")
+            raise LockLost(
+                f"The lock supplied is invalid. Either the lock expired, or the message has already been "
+                f"removed from the queue. Reference:{token}, entity {self.path}"
+            )
         return record
 
     def renew(self, token: uuid.UUID) -> float:

@@ -73,9 +73,19 @@ class LinkHandler:
         our_role = not client_role
         terminus = source if our_role == SENDER else target  # the node the client talks to
         path = self.broker.namespace.path_of(text(terminus[0] if terminus else None) or "")
-        link = Link(name, self._next_handle, remote_handle, path, our_role, settled=fields[3] == 1,
-                    receiver_settle_mode=int(fields[4] or 0), source=source, target=target,
-                    properties=dict(fields[13] or {}), initial_count=int(fields[9] or 0))
+        link = Link(
+            name,
+            self._next_handle,
+            remote_handle,
+            path,
+            our_role,
+            settled=fields[3] == 1,
+            receiver_settle_mode=int(fields[4] or 0),
+            source=source,
+            target=target,
+            properties=dict(fields[13] or {}),
+            initial_count=int(fields[9] or 0),
+        )
         self._next_handle += 1
         session.links[remote_handle] = link
         session.handles[link.handle] = link
@@ -89,20 +99,30 @@ class LinkHandler:
         except EntityNotFound as missing:
             self.refuse(session, link, b"amqp:not-found", str(missing))
 
-    def reply_attach(self, session: Session, link: Link, *, source: Any = None, properties: Any = None,
-                     refused: bool = False) -> None:
+    def reply_attach(
+        self, session: Session, link: Link, *, source: Any = None, properties: Any = None, refused: bool = False
+    ) -> None:
         source = source or Source(*(link.source + [None] * 11)[:11])
         source = source._replace(default_outcome=None, outcomes=None) if link.source else source
         target: Target | None = Target(*(link.target + [None] * 7)[:7])
         if refused:  # the terminus we would have created is null: the attach is refused (AMQP 1.0, 2.6.3)
             source, target = (None, target) if link.role == SENDER else (source, None)
-        self.connection.send(session.channel, make(
-            perf.AttachFrame, name=link.name, handle=link.handle, role=link.role,
-            send_settle_mode=1 if link.settled else 0, rcv_settle_mode=link.receiver_settle_mode,
-            source=source, target=target,
-            initial_delivery_count=0 if link.role == SENDER else None, max_message_size=MAX_MESSAGE_SIZE,
-            properties=properties,
-        ))
+        self.connection.send(
+            session.channel,
+            make(
+                perf.AttachFrame,
+                name=link.name,
+                handle=link.handle,
+                role=link.role,
+                send_settle_mode=1 if link.settled else 0,
+                rcv_settle_mode=link.receiver_settle_mode,
+                source=source,
+                target=target,
+                initial_delivery_count=0 if link.role == SENDER else None,
+                max_message_size=MAX_MESSAGE_SIZE,
+                properties=properties,
+            ),
+        )
         if link.role == RECEIVER and not refused:
             self.grant_credit(session, link)
 
@@ -117,8 +137,9 @@ class LinkHandler:
 
     def grant_credit(self, session: Session, link: Link) -> None:
         link.credit_left = CREDIT
-        self.connection.session_flow(session, handle=link.handle, delivery_count=link.initial_count + link.received,
-                                     link_credit=CREDIT)
+        self.connection.session_flow(
+            session, handle=link.handle, delivery_count=link.initial_count + link.received, link_credit=CREDIT
+        )
 
     def forget(self, session: Session, link: Link) -> None:
         if link.detached:
@@ -145,8 +166,9 @@ class LinkHandler:
             self.send_link_flow(session, link)
 
     def send_link_flow(self, session: Session, link: Link) -> None:
-        self.connection.session_flow(session, handle=link.handle, delivery_count=link.delivery_count,
-                                     link_credit=link.credit, drain=link.drain)
+        self.connection.session_flow(
+            session, handle=link.handle, delivery_count=link.delivery_count, link_credit=link.credit, drain=link.drain
+        )
 
     def transfer(self, session: Session, fields: list[Any]) -> None:
         link = session.links.get(fields[0])
@@ -168,8 +190,9 @@ class LinkHandler:
         link.credit_left -= 1
         state = self.broker.nodes.incoming(self.connection, session, link, first, whole)
         if not first[4]:  # not settled by the sender: tell it the outcome
-            self.connection.send(session.channel, make(perf.DispositionFrame, role=RECEIVER, first=first[1],
-                                                       settled=True, state=state))
+            self.connection.send(
+                session.channel, make(perf.DispositionFrame, role=RECEIVER, first=first[1], settled=True, state=state)
+            )
         if link.credit_left < CREDIT // 2:
             self.grant_credit(session, link)
 
@@ -182,8 +205,10 @@ class LinkHandler:
             link, consumer, token = session.unsettled.pop(delivery_id)
             outcome = consumer.settle(token, fields[4])
             if not fields[3]:  # the receiver awaits our outcome (rcv-settle-mode second)
-                self.connection.send(session.channel, make(perf.DispositionFrame, role=SENDER, first=delivery_id,
-                                                           settled=True, state=outcome))
+                self.connection.send(
+                    session.channel,
+                    make(perf.DispositionFrame, role=SENDER, first=delivery_id, settled=True, state=outcome),
+                )
 
     def detach(self, session: Session, fields: list[Any]) -> None:
         link = session.links.get(fields[0])
@@ -197,16 +222,24 @@ class LinkHandler:
         session.next_delivery_id += 1
         return delivery_id
 
-    def send_transfer(self, session: Session, link: Link, payload: bytes, *, tag: bytes, settled: bool,
-                      delivery_id: int) -> None:
+    def send_transfer(
+        self, session: Session, link: Link, payload: bytes, *, tag: bytes, settled: bool, delivery_id: int
+    ) -> None:
         """One delivery, split into frames the client's max frame size allows."""
         step = max(512, self.connection.remote_max_frame - 512)
         chunks = [payload[i : i + step] for i in range(0, len(payload), step)] or [b""]
         for index, chunk in enumerate(chunks):
             more = index < len(chunks) - 1
-            frame = make(perf.TransferFrame, handle=link.handle, delivery_id=delivery_id if index == 0 else None,
-                         delivery_tag=tag if index == 0 else None, message_format=0 if index == 0 else None,
-                         settled=settled, more=more, payload=chunk)
+            frame = make(
+                perf.TransferFrame,
+                handle=link.handle,
+                delivery_id=delivery_id if index == 0 else None,
+                delivery_tag=tag if index == 0 else None,
+                message_format=0 if index == 0 else None,
+                settled=settled,
+                more=more,
+                payload=chunk,
+            )
             self.connection.send(session.channel, frame)
             session.next_outgoing_id += 1
         link.delivery_count += 1

@@ -41,8 +41,11 @@ def handle(namespace: Namespace, path: str, request: Message) -> tuple[Message, 
         answer: dict[str, Any] = {"statusCode": status, "statusDescription": "OK" if status == 200 else "No Content"}
     except Failure as failed:
         value = None
-        answer = {"statusCode": failed.status, "statusDescription": failed.description,
-                  "errorCondition": typed(AMQPTypes.symbol, failed.condition)}
+        answer = {
+            "statusCode": failed.status,
+            "statusDescription": failed.description,
+            "errorCondition": typed(AMQPTypes.symbol, failed.condition),
+        }
     return request, make(Message, application_properties=answer, value=value)
 
 
@@ -108,8 +111,11 @@ def receive_by_sequence_number(namespace: Namespace, path: str, body: dict[bytes
     for seq in body.get(b"sequence-numbers") or []:
         record = entity.records.get(int(seq))
         if record is None or record.state != "deferred" or (session_id and record.session_id != session_id):
-            raise Failure(404, VENDOR + "message-not-found",
-                          f"Failed to retrieve the deferred message with sequence number {seq} from '{path}'.")
+            raise Failure(
+                404,
+                VENDOR + "message-not-found",
+                f"Failed to retrieve the deferred message with sequence number {seq} from '{path}'.",
+            )
         if peek_lock:
             token = entity.lock(record, until)
             found.append({"message": payload_of(entity, record, token), "lock-token": typed(AMQPTypes.uuid, token)})
@@ -121,10 +127,16 @@ def receive_by_sequence_number(namespace: Namespace, path: str, body: dict[bytes
 
 def peek_message(namespace: Namespace, path: str, body: dict[bytes, Any]) -> tuple[int, Any]:
     _, entity = _entity(namespace, path)
-    start, count, session_id = int(body.get(b"from-sequence-number") or 0), int(body.get(b"message-count") or 1), \
-        _session(body)
-    records = [r for seq, r in sorted(entity.records.items()) if seq >= start
-               and (session_id is None or r.session_id == session_id)][:count]
+    start, count, session_id = (
+        int(body.get(b"from-sequence-number") or 0),
+        int(body.get(b"message-count") or 1),
+        _session(body),
+    )
+    records = [
+        r
+        for seq, r in sorted(entity.records.items())
+        if seq >= start and (session_id is None or r.session_id == session_id)
+    ][:count]
     if not records:
         return 204, None
     return 200, {"messages": [{"message": payload_of(entity, r, None)} for r in records]}

@@ -70,9 +70,11 @@ def settings_from(config: Mapping[str, Any], where: str) -> QueueSettings:
     known = {"lock_duration", "max_delivery_count", "requires_session", "dead_lettering_on_message_expiration"}
     unknown = set(config) - known
     if unknown:
-        raise ValueError(f"Service Bus stand-in config {where}: unknown setting(s) {sorted(unknown)}; "
-                         "use lock_duration (seconds), max_delivery_count, requires_session, "
-                         "dead_lettering_on_message_expiration")
+        raise ValueError(
+            f"Service Bus stand-in config {where}: unknown setting(s) {sorted(unknown)}; "
+            "use lock_duration (seconds), max_delivery_count, requires_session, "
+            "dead_lettering_on_message_expiration"
+        )
     return QueueSettings(
         lock_duration=float(config.get("lock_duration", 60.0)),
         max_delivery_count=int(config.get("max_delivery_count", 10)),
@@ -92,8 +94,9 @@ class Namespace:
         config = dict(config or {})
         unknown = set(config) - {"queues", "topics", "policies"}
         if unknown:
-            raise ValueError(f"Service Bus stand-in config: unknown key(s) {sorted(unknown)}; "
-                             "use queues, topics, policies")
+            raise ValueError(
+                f"Service Bus stand-in config: unknown key(s) {sorted(unknown)}; use queues, topics, policies"
+            )
         namespace = cls()
         for name, policy in (config.get("policies") or {DEFAULT_POLICY: {"key": DEFAULT_KEY}}).items():
             namespace.policies[name] = Policy(name, policy["key"], frozenset(policy.get("rights", ALL_RIGHTS)))
@@ -110,8 +113,9 @@ class Namespace:
         topic = Topic(name)
         for sub, settings in subscriptions.items():
             path = f"{name}/Subscriptions/{sub}"
-            topic.subscriptions[sub.lower()] = Queue.create(path, settings_from(settings, f"subscription '{path}'"),
-                                                            topic.sequence)
+            topic.subscriptions[sub.lower()] = Queue.create(
+                path, settings_from(settings, f"subscription '{path}'"), topic.sequence
+            )
         self.topics[name.lower()] = topic
 
     # -- lookup ----------------------------------------------------------------------------------------------

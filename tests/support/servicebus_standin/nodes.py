@@ -39,8 +39,14 @@ class ReplyQueue:
     def pump(self) -> None:
         handler = self.connection.links
         while self.pending and self.link.credit > 0 and not self.link.detached:
-            handler.send_transfer(self.session, self.link, self.pending.pop(0), tag=b"%d" % self.link.delivery_count,
-                                  settled=True, delivery_id=handler.next_delivery_id(self.session))
+            handler.send_transfer(
+                self.session,
+                self.link,
+                self.pending.pop(0),
+                tag=b"%d" % self.link.delivery_count,
+                settled=True,
+                delivery_id=handler.next_delivery_id(self.session),
+            )
 
     def close(self) -> None:
         self.connection.replies.pop((self.session.channel, self.link.address.lower()), None)
@@ -54,9 +60,11 @@ class Nodes:
         if any(grant.covers(path, right) for grant in connection.grants for right in rights):
             return
         claims = " or ".join(f"'{r}'" for r in rights)
-        raise LinkRefused(b"amqp:unauthorized-access",
-                          f"Unauthorized access. {claims} claim(s) are required to perform this operation. "
-                          f"Resource: '{path}'. Put a CBS token for it on '$cbs' first.")
+        raise LinkRefused(
+            b"amqp:unauthorized-access",
+            f"Unauthorized access. {claims} claim(s) are required to perform this operation. "
+            f"Resource: '{path}'. Put a CBS token for it on '$cbs' first.",
+        )
 
     # -- attaching -------------------------------------------------------------------------------------------
     def open_request_link(self, connection: Connection, session: Session, link: Link) -> None:
@@ -136,4 +144,3 @@ class Nodes:
             return  # no receiver link to answer on: the client will time out, as it would against Service Bus
         replies.pending.append(bytes(body))
         replies.pump()
-

@@ -123,4 +123,3 @@ class StoredMessage:
             if code != ANNOTATIONS:
                 out += raw
         return bytes(out)
-

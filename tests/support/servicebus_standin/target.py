@@ -25,8 +25,12 @@ from azure.servicebus import ServiceBusClient, ServiceBusReceiveMode, ServiceBus
 from . import StandIn
 
 ENV = "FUNCHOST_TEST_SERVICEBUS_CONNECTION_STRING"
-DEFAULTS = {"lock_duration": 60.0, "max_delivery_count": 10, "requires_session": False,
-            "dead_lettering_on_message_expiration": False}
+DEFAULTS = {
+    "lock_duration": 60.0,
+    "max_delivery_count": 10,
+    "requires_session": False,
+    "dead_lettering_on_message_expiration": False,
+}
 
 
 @dataclass
@@ -59,8 +63,10 @@ class ServiceBusUnderTest:
         topic = _env("FUNCHOST_TEST_SERVICEBUS_TOPIC")
         names = [s.strip() for s in _env("FUNCHOST_TEST_SERVICEBUS_SUBSCRIPTIONS").split(",") if s.strip()]
         if len(names) < len(subscriptions):
-            pytest.skip(f"FUNCHOST_TEST_SERVICEBUS_SUBSCRIPTIONS names {len(names)} subscriptions; "
-                        f"this test needs {len(subscriptions)}")
+            pytest.skip(
+                f"FUNCHOST_TEST_SERVICEBUS_SUBSCRIPTIONS names {len(names)} subscriptions; "
+                f"this test needs {len(subscriptions)}"
+            )
         for name in names[: len(subscriptions)]:
             self._empty(topic, subscription=name)
         return topic, names[: len(subscriptions)]
@@ -70,10 +76,16 @@ class ServiceBusUnderTest:
             return  # sessions cannot be drained without knowing their ids; tests use fresh session ids
         with ServiceBusClient.from_connection_string(self.connection_string) as client:
             for sub_queue in (None, ServiceBusSubQueue.DEAD_LETTER):
-                kwargs: dict[str, Any] = {"receive_mode": ServiceBusReceiveMode.RECEIVE_AND_DELETE,
-                                          "sub_queue": sub_queue, "max_wait_time": 2}
-                receiver = (client.get_subscription_receiver(name, subscription, **kwargs) if subscription
-                            else client.get_queue_receiver(name, **kwargs))
+                kwargs: dict[str, Any] = {
+                    "receive_mode": ServiceBusReceiveMode.RECEIVE_AND_DELETE,
+                    "sub_queue": sub_queue,
+                    "max_wait_time": 2,
+                }
+                receiver = (
+                    client.get_subscription_receiver(name, subscription, **kwargs)
+                    if subscription
+                    else client.get_queue_receiver(name, **kwargs)
+                )
                 with receiver:
                     while receiver.receive_messages(max_message_count=100, max_wait_time=2):
                         pass
@@ -89,8 +101,10 @@ def _env(name: str) -> str:
 def _only_defaults(settings: dict[str, Any], *allowed: str) -> None:
     special = {k: v for k, v in settings.items() if k not in allowed and DEFAULTS.get(k) != v}
     if special:
-        pytest.skip(f"needs an entity with {special}: only the Service Bus stand-in creates one per test "
-                    f"({ENV} names a real namespace)")
+        pytest.skip(
+            f"needs an entity with {special}: only the Service Bus stand-in creates one per test "
+            f"({ENV} names a real namespace)"
+        )
 
 
 def service_bus_under_test() -> Iterator[ServiceBusUnderTest]:
@@ -99,5 +113,4 @@ def service_bus_under_test() -> Iterator[ServiceBusUnderTest]:
         yield ServiceBusUnderTest(real)
         return
     with StandIn() as standin:
-        yield ServiceBusUnderTest(standin.connection_string(), standin,
-                                  {"connection_verify": str(standin.certificate)})
+        yield ServiceBusUnderTest(standin.connection_string(), standin, {"connection_verify": str(standin.certificate)})
