@@ -235,12 +235,17 @@ class FunctionInvoker:
         outputs: dict[str, Any] = {name: out.get() for name, out in outs.items()} if outs else {}
         if result is not None:
             if not self._has_return:
-                raise InvocationError(
+                raise self._failed(
                     f"Function '{self.name}' returned a value but has no '$return' output binding. Fix: return None, "
                     "or declare an output binding for the return value"
                 )
             outputs["$return"] = result
         return outputs
+
+    def _failed(self, message: str) -> InvocationError:
+        """An invocation failure found here, after the function ran: logged like a raised one, then raised."""
+        self._function_log.error("%s", message)
+        return InvocationError(message)
 
     def _check_http_output(self, outputs: Mapping[str, Any]) -> None:
         if self._http_output is None:
@@ -250,7 +255,10 @@ class FunctionInvoker:
             try:
                 to_http_response(value)
             except HttpOutputError as exc:
-                raise InvocationError(f"Function '{self.name}': {exc}") from exc
+                raise self._failed(
+                    f"Function '{self.name}': {exc}, so the request failed with 500 (as on Azure), and its other "
+                    "outputs were not sent. Fix: return func.HttpResponse(...) or a str from an HTTP function"
+                ) from exc
 
     async def invoke_with_retries(
         self,

@@ -7,8 +7,10 @@ import asyncio
 import logging
 import threading
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,9 +193,12 @@ async def test_without_a_retry_policy_a_failure_is_not_retried(invokers: dict[st
     assert 'funchost_invocations_total{function="boom",outcome="failure"} 1.0' in boom._metrics.render().decode()
 
 
-async def test_return_value_without_return_binding_is_an_error(invokers: dict[str, FunctionInvoker]) -> None:
-    with pytest.raises(InvocationError, match="no '\\$return' output binding"):
+async def test_return_value_without_return_binding_is_an_error(
+    invokers: dict[str, FunctionInvoker], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR), pytest.raises(InvocationError, match="no '\\$return' output binding"):
         await invokers["returns_value"].invoke({"t": None})
+    assert any("no '$return' output binding" in r.getMessage() for r in caplog.records), "and it is logged"
 
 
 async def test_log_records_carry_function_and_invocation(
@@ -232,3 +237,28 @@ async def test_in_flight_waits_for_running_work() -> None:
     assert not waiting.done(), "still busy"
     tracker.leave()
     assert await waiting
+
+
+async def test_a_none_http_response_beside_an_output_is_logged_and_sends_nothing(
+    loaded: LoadedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent: list[Mapping[str, Any]] = []
+
+    async def send_outputs(outputs: Mapping[str, Any], binding_data: Mapping[str, Any]) -> None:
+        sent.append(outputs)  # the host's output dispatcher stands here; this one records what it was given
+
+    with_out = next(f for f in loaded.functions if f.spec.name == "with_out")
+    invoker = FunctionInvoker(
+        with_out,
+        executor=ThreadPoolExecutor(max_workers=1),
+        timeout=None,
+        metrics=HostMetrics(),
+        in_flight=InFlight(),
+        function_directory=str(loaded.script_root),
+        send_outputs=send_outputs,
+    )
+    with caplog.at_level(logging.ERROR), pytest.raises(InvocationError, match="returned None"):
+        await invoker.invoke({"req": None})
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("'with_out'" in m and "500" in m and "not sent" in m for m in logged), logged
+    assert sent == [], "a failed HTTP response sends none of the function's other outputs"
