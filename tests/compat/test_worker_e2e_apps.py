@@ -6,12 +6,17 @@ the shared one is never written with fixed names) and, for Service Bus, a privat
 - worker_e2e_blob: a v2 function_app.py with the blob decorators: a blob
   trigger whose `$return` is a blob, and HTTP functions putting and getting str, bytes (data_type BINARY), file-like
   and `$return` blobs, one with two inputs and two outputs — into a container that does not exist yet.
+- worker_e2e_queue: a v2 app whose HTTP functions put messages (Out[str], `$return` of bytes and of
+  func.QueueMessage, Out[List[str]], an HTTP response through binding_arg_name) and whose queue triggers write what
+  they got (QueueMessage fields, bytes, an untyped str) to blobs read back over HTTP.
 - worker_e2e_servicebus_v1: v1 folders (function.json with a trailing comma): HTTP → Service Bus output, a Service
   Bus trigger writing the message's properties as a blob, and HTTP reading that blob back.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime
 import hashlib
 import json
 import time
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from azure.storage.queue import QueueClient
 
 from tests.compat.test_corpus import MASTER, copy_app
 from tests.support.hostproc import HostProcess
@@ -81,6 +87,40 @@ def test_the_worker_style_blob_app_puts_gets_and_triggers(tmp_path: Path, storag
             "content": "blob trigger data",
             "content_length": 17,
         }
+        assert host.terminate() == 0
+
+
+def test_the_worker_style_queue_app_puts_triggers_and_reads_back(tmp_path: Path, storage: PrivateAzurite) -> None:
+    env = {"AzureWebJobsStorage": storage.connection_string}
+    with HostProcess(copy_app("worker_e2e_queue", tmp_path), env=env) as host, client(host) as api:
+        host.wait_ready()
+        assert api.post("put_queue", content="test-message").text == "OK"
+        got = eventually(lambda: api.get("get_queue_blob"))
+        assert got.status_code == 200, host.output()
+        msg = got.json()["queue"]
+        assert (msg["body"], msg["dequeue_count"]) == ("test-message", 1)
+        assert msg["id"] and msg["pop_receipt"]
+        inserted = datetime.datetime.fromisoformat(msg["insertion_time"])
+        assert inserted < datetime.datetime.fromisoformat(msg["expiration_time"])
+        assert inserted <= datetime.datetime.fromisoformat(msg["time_next_visible"])
+
+        put = api.post("put_queue_return", content="test-message-return")
+        assert put.status_code == 200, put.text  # the unset `resp` output answers an empty 200, as Azure does
+        assert eventually(lambda: api.get("get_queue_blob_return")).text == "test-message-return"
+
+        assert api.post("put_queue_message_return", content="test-message-object").status_code == 200
+        assert eventually(lambda: api.get("get_queue_untyped_blob_return")).text == "test-message-object"
+
+        assert api.post("put_queue_multiple_out", content="foo").text == "HTTP response: foo"
+        queue = QueueClient.from_connection_string(storage.connection_string, "testqueue-multiple-out")
+        assert [base64.b64decode(m.content) for m in queue.receive_messages()] == [b"foo"]  # base64, as Azure writes
+
+        assert api.post("put_queue_return_multiple", content="foo").status_code == 200
+        logged = lambda: "trigger on message: one" in host.output() and "trigger on message: two" in host.output()  # noqa: E731
+        deadline = time.monotonic() + 30
+        while not logged() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert logged(), host.output()
         assert host.terminate() == 0
 
 
