@@ -24,6 +24,7 @@ from typing import Any
 
 from funchost.bindings.context import InvocationContext, Out, RetryContext
 from funchost.bindings.http_response import HttpOutputError, to_http_response
+from funchost.bindings.implicit_output import has_implicit_output, spread_returned
 from funchost.deadlines import Deadlines, deadlines
 from funchost.eager import resume
 from funchost.errors import FunctionTimeoutError, InvocationError
@@ -116,6 +117,7 @@ class FunctionInvoker:
             b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.name != "$return"
         )
         self._has_return = any(b.name == "$return" for b in self.spec.bindings)
+        self._implicit_output = not self._has_return and has_implicit_output(b.type for b in self.spec.bindings)
         self._returns_only = self._has_return and not self._out_names  # e.g. an HTTP function returning its response
         http_outputs = [b.name for b in self.spec.bindings if b.direction is not Direction.IN and b.is_type("http")]
         # An HTTP-streams function returns a FastAPI response or any value FastAPI encodes: nothing to check here.
@@ -233,13 +235,19 @@ class FunctionInvoker:
 
     def _collect(self, outs: Mapping[str, Out[Any]], result: Any) -> dict[str, Any]:
         outputs: dict[str, Any] = {name: out.get() for name, out in outs.items()} if outs else {}
-        if result is not None:
-            if not self._has_return:
-                raise self._failed(
-                    f"Function '{self.name}' returned a value but has no '$return' output binding. Fix: return None, "
-                    "or declare an output binding for the return value"
-                )
+        if result is None:
+            return outputs
+        if self._has_return:
             outputs["$return"] = result
+        elif self._implicit_output:  # a generic binding: the host spreads a dict over the outputs, drops the rest
+            problem = spread_returned(result, self._out_names, outputs)
+            if problem is not None:
+                raise self._failed(f"Function '{self.name}' {problem}. Fix: return None, or a str, bytes or dict")
+        else:
+            raise self._failed(
+                f"Function '{self.name}' returned a value but has no '$return' output binding. Fix: return None, "
+                "or declare an output binding for the return value"
+            )
         return outputs
 
     def _failed(self, message: str) -> InvocationError:

@@ -84,13 +84,26 @@ def always_fails(t: func.TimerRequest, context: func.Context) -> None:
 @app.schedule(schedule="0 0 * * * *", arg_name="t")
 def returns_value(t: func.TimerRequest) -> None:
     return "oops"
+
+@app.generic_trigger(arg_name="job", type="rabbitMQTrigger", queue_name="jobs", connection_string_setting="RMQ")
+@app.generic_output_binding(arg_name="done", type="rabbitMQ", queue_name="done", connection_string_setting="RMQ")
+def rabbit_returns(job: str, done: func.Out[str]):
+    done.set("set through Out")
+    return {"done": "from the returned dict", "other": 1} if job == "dict" else object() if job == "object" else job
 """
 
 
 @pytest.fixture
 def loaded(tmp_path: Path) -> LoadedApp:
     host = {"version": "2.0", "functionTimeout": "00:00:01"}
-    return load_app(write_app(tmp_path / "inv", APP, host_json=host, settings={"AzureWebJobsStorage": "x=y"}))
+    return load_app(
+        write_app(
+            tmp_path / "inv",
+            APP,
+            host_json=host,
+            settings={"AzureWebJobsStorage": "x=y", "RMQ": "amqp://guest:guest@127.0.0.1:5672/"},
+        )
+    )
 
 
 @pytest.fixture
@@ -199,6 +212,19 @@ async def test_return_value_without_return_binding_is_an_error(
     with caplog.at_level(logging.ERROR), pytest.raises(InvocationError, match="no '\\$return' output binding"):
         await invokers["returns_value"].invoke({"t": None})
     assert any("no '$return' output binding" in r.getMessage() for r in caplog.records), "and it is logged"
+
+
+async def test_a_generic_binding_takes_a_returned_value_as_the_host_does(
+    invokers: dict[str, FunctionInvoker], caplog: pytest.LogCaptureFixture
+) -> None:
+    """RabbitMQ has no converter in azure.functions, so the worker gives the function an implicit output: a returned
+    dict sets the outputs it names, any other encodable value is dropped, and one it cannot encode fails."""
+    rabbit = invokers["rabbit_returns"]
+    assert await rabbit.invoke({"job": "text"}) == {"done": "set through Out"}
+    assert await rabbit.invoke({"job": "dict"}) == {"done": "from the returned dict"}
+    with caplog.at_level(logging.ERROR), pytest.raises(InvocationError, match="returned a value of type object"):
+        await rabbit.invoke({"job": "object"})
+    assert any("'rabbit_returns'" in r.getMessage() for r in caplog.records)
 
 
 async def test_log_records_carry_function_and_invocation(
