@@ -22,6 +22,7 @@ from funchost.http.auth import DisabledFunction, protect
 from funchost.http.dispatch import FunctionDispatch
 from funchost.http.endpoints import AsgiEndpoint, FunctionEndpoint, WsgiEndpoint
 from funchost.http.health import HostStatus, health_routes
+from funchost.http.homepage import homepage_routes
 from funchost.http.keys import KeyStore
 from funchost.http.lifespan import AppLifespan
 from funchost.http.redact import install_key_redaction
@@ -99,6 +100,7 @@ def build_http_app(
             *health_routes(status, metrics, master=keys.accepted("admin", ""), errors=app.errors),
             *admin.routes(),
             *ExtensionWebhooks(app, keys, blob_receivers).routes(),
+            *homepage_routes(),
         ],
         lifespan=_lifespan(lifespans, lifespan, closing=slow_regex.close),
     )
