@@ -44,10 +44,12 @@ from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.host_identity import host_id
 from funchost.metadata.http_concurrency import http_concurrency
 from funchost.metadata.http_load import LoadGauge
+from funchost.metadata.warmup import warmup_function
 from funchost.metrics import HostMetrics
 from funchost.outputs import OutputDispatcher
 from funchost.redaction import register_secret_settings, register_secrets
 from funchost.triggers.base import Listener, ListenerContext, listener_class
+from funchost.triggers.warmup import WarmupListener, warmup_requested
 
 logger = logging.getLogger("funchost.host")
 DEFAULT_GRACE_SECONDS = 30.0
@@ -130,6 +132,8 @@ class Host:
             )
             for f in app.functions
         }
+        self.warm_up_requested = warmup_requested()
+        self._warmed = False
         self.listeners: dict[str, Listener] = {}
         self.disabled = {f.spec.name for f in app.functions if f.spec.disabled}
         for indexed in app.functions:
@@ -227,6 +231,7 @@ class Host:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
+        await self.warm_up()
         http_task = asyncio.create_task(server.serve(sockets=[sock]), name="http")
         try:
             await self._startup(server, http_task)
@@ -254,6 +259,17 @@ class Host:
         if not self._stop.is_set():
             logger.info("Stop requested: no new work is taken; in-flight work has %.0f s to finish", self.grace_seconds)
         self._stop.set()
+
+    async def warm_up(self) -> None:
+        """An added instance (FUNCHOST_WARMUP) runs the app's warmup function once, before it serves anything (a
+        standby worker before it waits for 'go')."""
+        if not self.warm_up_requested or self._warmed:
+            return
+        self._warmed = True
+        name = warmup_function(f.spec for f in self.app.functions)
+        listener = self.listeners.get(name) if name is not None and name not in self.disabled else None
+        if isinstance(listener, WarmupListener):
+            await listener.warm_up()
 
     async def _startup(self, server: _Server, http_task: asyncio.Task[Any]) -> None:
         while not server.started:

@@ -105,20 +105,21 @@ def _run(args: argparse.Namespace, grace: float, hosts: list[Host]) -> int:
     configure_logging(app.host_config.log_level_for("Host"))
     _apply_log_levels(app)
     port = args.port or app.local_settings.local_http_port or DEFAULT_PORT
-    if args.standby:
-        host = Host(app, address=args.host, port=port, grace_seconds=grace)
-        hosts.append(host)
-        if not wait_for_go():
-            return 0
-        sock = _listening_socket(args, port)
-    else:
-        # Bind first: a taken port fails fast, before any listener starts.
-        sock = _listening_socket(args, port)
-        host = Host(app, address=args.host, port=port, grace_seconds=grace)
-        hosts.append(host)
-    print_functions(host.app, args.host, port, keys=host.keys)
     # uvloop when installed, as uvicorn's own runner would pick (uvicorn[standard] installs it).
     with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:
+        if args.standby:
+            host = Host(app, address=args.host, port=port, grace_seconds=grace)
+            hosts.append(host)
+            runner.run(host.warm_up())  # an added instance's warm-up runs while nobody waits for it
+            if not wait_for_go():
+                return 0
+            sock = _listening_socket(args, port)
+        else:
+            # Bind first: a taken port fails fast, before any listener starts.
+            sock = _listening_socket(args, port)
+            host = Host(app, address=args.host, port=port, grace_seconds=grace)
+            hosts.append(host)
+        print_functions(host.app, args.host, port, keys=host.keys)
         return runner.run(host.serve(sock))
 
 

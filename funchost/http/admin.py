@@ -7,7 +7,9 @@
 - `GET /admin/functions/{name}/status` → `{"errors": [...]}` (empty for a function that runs), as Azure answers;
 - `/admin/host/status` adds `functionErrors` (function → message) when some functions are in error;
 - `POST /admin/functions/{name}` with `{"input": "..."}` → 202, the function runs in the background through its
-  trigger's manual path; 404 unknown function; 400 HTTP function (call its URL instead) or a body without JSON.
+  trigger's manual path; 404 unknown function; 400 HTTP function (call its URL instead) or a body without JSON;
+- `GET|POST /admin/warmup` → runs the app's warmup function (funchost/triggers/warmup.py) and answers once it has
+  run: 200, or 500 if it failed; 200 and nothing runs when the app has none, as the host's default warmup route.
 
 Everything under `/admin` is reserved: unknown admin paths answer 404 and are never routed to functions.
 """
@@ -33,6 +35,7 @@ from funchost.metadata.app_loader import LoadedApp
 from funchost.metadata.binding_settings import HttpTriggerSettings
 from funchost.metadata.function_errors import FunctionError
 from funchost.metadata.host_identity import host_id
+from funchost.metadata.warmup import warmup_function
 
 logger = logging.getLogger("funchost.http.admin")
 
@@ -65,6 +68,7 @@ class AdminApi:
             Route("/functions/{name}", admin(self.get_function), methods=["GET"]),
             Route("/functions/{name}/status", admin(self.function_status), methods=["GET"]),
             Route("/functions/{name}", admin(self.run_function), methods=["POST"]),
+            Route("/warmup", admin(self.warmup), methods=["GET", "POST"]),
             Route("/{rest:path}", not_found),
         ]
         return [Route("/admin", not_found), Mount("/admin", routes=api)]
@@ -128,6 +132,17 @@ class AdminApi:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
         return Response(status_code=202)
+
+    async def warmup(self, request: Request) -> Response:
+        name = warmup_function(f.spec for f in self.app.functions)
+        if name is None:
+            return Response(status_code=200)
+        try:
+            await self.manual_trigger(name, "")
+        except Exception as exc:
+            logger.error("The warmup function '%s' failed: %s", name, exc)  # its traceback is logged by the invoker
+            return Response(status_code=500)
+        return Response(status_code=200)
 
     async def _run(self, name: str, text: str) -> None:
         try:

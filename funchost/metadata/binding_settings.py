@@ -24,6 +24,7 @@ from funchost.metadata.trigger_settings import (
     OutputHttpSettings,
     QueueBindingSettings,
     TimerTriggerSettings,
+    WarmupTriggerSettings,
     parse_http_trigger,
     parse_queue,
     parse_timer_trigger,
@@ -39,6 +40,7 @@ __all__ = [
     "OutputHttpSettings",
     "QueueBindingSettings",
     "TimerTriggerSettings",
+    "WarmupTriggerSettings",
     "hosted_types",
     "parse_binding",
     "parse_http_trigger",
@@ -52,6 +54,7 @@ __all__ = [
 BindingSettings = (
     HttpTriggerSettings
     | TimerTriggerSettings
+    | WarmupTriggerSettings
     | QueueBindingSettings
     | OutputHttpSettings
     | RabbitMQSettings

@@ -60,11 +60,6 @@ NOT_HOSTED: dict[str, NotHosted] = {
     "sqlTrigger": _service("Azure SQL"),
     "table": _service("Azure Table storage"),
     "twilioSms": _service("Twilio"),
-    "warmupTrigger": NotHosted(
-        "the warmup trigger",
-        "it fires only on Azure Premium/Dedicated plans when an instance is added",
-        "remove it, or do warm-up work at import time",
-    ),
     "webPubSub": _service("Azure Web PubSub"),
     "webPubSubConnection": _service("Azure Web PubSub"),
     "webPubSubTrigger": _service("Azure Web PubSub"),

@@ -40,9 +40,11 @@ from funchost.metadata.trigger_settings import (
     HttpTriggerSettings,
     QueueBindingSettings,
     TimerTriggerSettings,
+    WarmupTriggerSettings,
     parse_http_trigger,
     parse_queue,
     parse_timer_trigger,
+    parse_warmup_trigger,
 )
 
 
@@ -85,6 +87,16 @@ TIMER: TriggerKind[TimerTriggerSettings, NoOptions] = TriggerKind(
     options_type=NoOptions,
     concurrency_rule=lambda settings, options: 1,
     scaled=False,  # a timer has no backlog: it runs on one instance (the singleton lock)
+)
+WARMUP: TriggerKind[WarmupTriggerSettings, NoOptions] = TriggerKind(
+    binding_types=("warmupTrigger",),
+    output_types=(),
+    settings_type=WarmupTriggerSettings,
+    parse=parse_warmup_trigger,
+    host_json_section=None,
+    options_type=NoOptions,
+    concurrency_rule=lambda settings, options: 1,
+    scaled=False,  # runs once as an instance is added (funchost/triggers/warmup.py); nothing to scale on
 )
 QUEUE: TriggerKind[QueueBindingSettings, QueuesOptions] = TriggerKind(
     binding_types=("queueTrigger",),
@@ -177,7 +189,7 @@ BLOB: TriggerKind[BlobTriggerSettings, BlobsOptions] = TriggerKind(
     connections=lambda settings, scale_options: (settings.connection.setting_name,),
 )
 
-TRIGGER_KINDS: tuple[TriggerKind[Any, Any], ...] = (HTTP, TIMER, QUEUE, RABBITMQ, KAFKA, SERVICE_BUS, BLOB)
+TRIGGER_KINDS: tuple[TriggerKind[Any, Any], ...] = (HTTP, TIMER, WARMUP, QUEUE, RABBITMQ, KAFKA, SERVICE_BUS, BLOB)
 _BY_TYPE = {kind.name: kind for kind in TRIGGER_KINDS}
 
 

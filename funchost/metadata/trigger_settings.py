@@ -1,4 +1,4 @@
-"""Typed settings and parsers of the trigger kinds funchost defines itself (HTTP, timer, storage queue); the
+"""Typed settings and parsers of the trigger kinds funchost defines itself (HTTP, timer, warmup, storage queue); the
 brokers' are in `broker_settings.py`. Each parser takes the raw `BindingSpec` and returns a frozen dataclass,
 raising `FunctionDefinitionError` that names the function, the property, the value given and what is allowed.
 """
@@ -31,6 +31,11 @@ class TimerTriggerSettings:
     schedule: str
     run_on_startup: bool
     use_monitor: bool
+
+
+@dataclass(frozen=True)
+class WarmupTriggerSettings:
+    """The warmup trigger has no settings: the host runs the function named `warmup` when an instance is added."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,10 @@ def parse_timer_trigger(binding: BindingSpec, function: str, env: Mapping[str, s
         run_on_startup=_flag(binding, function, "runOnStartup"),
         use_monitor=_flag(binding, function, "useMonitor") if binding.get("useMonitor") is not None else True,
     )
+
+
+def parse_warmup_trigger(binding: BindingSpec, function: str, env: Mapping[str, str] | None) -> WarmupTriggerSettings:
+    return WarmupTriggerSettings()
 
 
 def parse_queue(binding: BindingSpec, function: str, env: Mapping[str, str] | None) -> QueueBindingSettings:

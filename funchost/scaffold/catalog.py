@@ -1,7 +1,8 @@
 """The catalogue of function templates offered by ``funchost new`` and listed by ``funchost templates``.
 
 Display names follow Core Tools' Python v2 templates ("HTTP trigger", "Timer Trigger", ...); Core Tools has no v2
-template for Kafka or RabbitMQ, so those two are funchost's own, nor for the blob input and output bindings, whose two
+template for Kafka, RabbitMQ or the warmup trigger, so those three are funchost's own (the warmup one is the
+example of Azure's warmup trigger page), nor for the blob input and output bindings, whose two
 templates ("Blob input binding", "Blob output binding") follow the shape of Azure's Python v2 blob binding example
 (an HTTP function with ``blob_input`` / ``blob_output``, ``arg_name`` "inputblob" / "outputblob").
 
@@ -180,6 +181,14 @@ TEMPLATES: dict[str, TemplateInfo] = {
         trigger="timerTrigger",
         aliases=("timer",),
         params=(TemplateParam("schedule", "0 */5 * * * *", "NCRONTAB schedule (default: every five minutes)"),),
+    ),
+    "Warmup trigger": TemplateInfo(
+        name="Warmup trigger",
+        description="A function run once as each instance is added by the scale controller; name it warmup.",
+        file="functions/warmup_trigger.py.tmpl",
+        trigger="warmupTrigger",
+        aliases=("warmup",),
+        params=(),
     ),
 }
 """Display name → template, alphabetised."""

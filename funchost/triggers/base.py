@@ -25,6 +25,7 @@ LISTENERS: dict[str, str] = {
     "rabbitMQTrigger": "funchost.triggers.rabbitmq.listener:RabbitMQListener",
     "serviceBusTrigger": "funchost.triggers.servicebus.listener:ServiceBusListener",
     "timerTrigger": "funchost.triggers.timer.listener:TimerListener",
+    "warmupTrigger": "funchost.triggers.warmup:WarmupListener",
 }
 
 

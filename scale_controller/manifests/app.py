@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from funchost.metadata.warmup import warmup_function
 from scale_controller.app_metadata import AppMetadata
 from scale_controller.http_target import http_scale_target, route_prefix
 from scale_controller.manifests import keda, keda_http, network, rbac, workloads
@@ -51,8 +52,10 @@ def build_manifests(
             f"{app.origin}: the app has no functions, so there is nothing to deploy. Fix: add a function "
             "(funchost new --template ...) and check 'funchost functions list'"
         )
+    warmup = warmup_function(app.functions)  # not a workload of its own: it runs in every pod (env FUNCHOST_WARMUP)
     http = [f.name for f in app.functions if f.is_http]
-    others = [f.name for f in app.functions if not f.is_http]
+    others = [f.name for f in app.functions if not f.is_http and f.name != warmup]
+    warmed = (warmup,) if warmup is not None else ()
     scaled = {f.name for f in app.event_functions}
     unscaled = [name for name in others if name not in scaled]  # timers
     triggers = [keda_trigger(f) for f in app.event_functions] if options.scaler == "keda" else []
@@ -88,11 +91,13 @@ def build_manifests(
                 "nothing holds HTTP requests while it is at zero"
             )
         objects.append(  # no spec.replicas: the HTTP add-on or the built-in controller owns the count
-            workloads.function_deployment(options, http_deployment(options), "http", http, replicas=None)
+            workloads.function_deployment(options, http_deployment(options), "http", [*http, *warmed], replicas=None)
         )
     if others:
         replicas = None if scaled else max(options.min_replicas, 1)
-        objects.append(workloads.function_deployment(options, event_name, "events", others, replicas=replicas))
+        objects.append(
+            workloads.function_deployment(options, event_name, "events", [*others, *warmed], replicas=replicas)
+        )
     if scaled and options.scaler == "builtin":
         available = settings_values(values) if options.secret_name is None else app.environ
         objects.append(workloads.scaler_deployment(options, event_name, event_min, scaler_settings(app, available)))

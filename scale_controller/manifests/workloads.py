@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from funchost.metadata.warmup import WARMUP_ENV, WARMUP_FUNCTION
 from scale_controller.manifests.names import labels, match_labels, metadata, scaler_name
 from scale_controller.manifests.options import METADATA_PATH, DeployOptions
 from scale_controller.manifests.pods import (
@@ -45,6 +46,9 @@ def function_deployment(
         {"name": f"AzureFunctionsJobHost__functions__{i}", "value": function} for i, function in enumerate(functions)
     ]
     env.append({"name": "AzureWebJobsSecretStorageType", "value": "kubernetes"})
+    if warmup_function_listed(functions):
+        # A pod of an autoscaled Deployment is almost always an added instance; restarts are warmed too.
+        env.append({"name": WARMUP_ENV, "value": "1"})
     mounts = [{"name": "function-keys", "mountPath": KEYS_MOUNT, "readOnly": True}]
     # optional: false is the default, spelled out: podman 4.3's kube play dereferences it without a nil check.
     volumes = [TMP_VOLUME, {"name": "function-keys", "secret": {"secretName": options.keys_secret, "optional": False}}]
@@ -120,3 +124,7 @@ def scaler_deployment(
         "template": template,
     }
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(options, name, "scaler"), "spec": spec}
+
+
+def warmup_function_listed(functions: Sequence[str]) -> bool:
+    return any(name.casefold() == WARMUP_FUNCTION for name in functions)

@@ -22,6 +22,7 @@ from typing import Any
 
 import docker  # type: ignore[import-untyped]
 
+from funchost.metadata.warmup import WARMUP_ENV
 from scale_controller.targets.base import TargetError
 
 logger = logging.getLogger("scale_controller.targets.docker")
@@ -110,7 +111,7 @@ class DockerTarget:
             self.command,
             name=f"{self.name_prefix}-{uuid.uuid4().hex[:8]}",
             detach=True,
-            environment=self.env,
+            environment={**self.env, WARMUP_ENV: "1"},  # an added instance runs the app's warmup function
             labels={LABEL: self.name_prefix, SEQUENCE_LABEL: str(time.time_ns())},
             init=True,
             network_mode=self.network_mode,

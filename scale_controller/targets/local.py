@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from funchost.metadata.http_load import LOAD_FILE_ENV
+from funchost.metadata.warmup import WARMUP_ENV
 from scale_controller.targets.base import TargetError
 
 logger = logging.getLogger("scale_controller.targets.local")
@@ -247,6 +248,7 @@ class LocalProcessTarget:
             command += ["--reuse-port"]
         command += ["--grace-period", str(self.grace_seconds)] + (["--standby"] if standby else [])
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "FUNCHOST_WORKER_INDEX": str(index)}
+        env[WARMUP_ENV] = "1"  # an added instance: the host runs the app's warmup function before it serves
         env[LOAD_FILE_ENV] = str(self._load_path(index))
         self.load_dir.mkdir(parents=True, exist_ok=True)
         self._load_path(index).unlink(missing_ok=True)  # a previous run's count must not be read

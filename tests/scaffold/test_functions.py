@@ -30,6 +30,7 @@ TEMPLATE_NAMES = [
     "ServiceBus Queue trigger",
     "ServiceBus Topic trigger",
     "Timer Trigger",
+    "Warmup trigger",
 ]
 
 # template → (trigger type, fields of the trigger binding, settings added to a fresh project's local.settings.json)
@@ -69,6 +70,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
         {"ServiceBusConnection": ""},
     ),
     "timer": ("timerTrigger", {"name": "timer", "schedule": "0 */5 * * * *", "runOnStartup": False}, {}),
+    "warmup": ("warmupTrigger", {"name": "warmup"}, {}),
 }
 
 

@@ -31,6 +31,7 @@ def test_scale_from_zero_drain_and_back_to_zero(azurite: str, tmp_path: Path, un
         "AzureWebJobsStorage": azurite,
         "WORK_QUEUE": unique_name,
         "WORK_RECORD": str(record),
+        "WARM_RECORD": str(tmp_path / "warm.txt"),
         "WORK_SECONDS": "0.05",
         "PYTHONUNBUFFERED": "1",
     }
@@ -69,6 +70,9 @@ def test_scale_from_zero_drain_and_back_to_zero(azurite: str, tmp_path: Path, un
     shown = re.search(r"worker logs: (\S+)/worker-<N>\.log", output)  # relative to the current folder when inside it
     assert shown is not None and Path(shown[1]).resolve() == workers.resolve(), output
     assert (workers / "worker-0.log").exists()
+    busy = {line.split()[1] for line in record.read_text().splitlines()}
+    warm = set((tmp_path / "warm.txt").read_text().split())
+    assert busy <= warm, "every added worker runs the sample's warmup function (FUNCHOST_WARMUP) before it serves"
     ids = _ids(record)
     assert len(set(ids)) == 500, f"{500 - len(set(ids))} messages lost"
     peak = max(int(m) for m in re.findall(r"workers \d+ → (\d+)", output))
