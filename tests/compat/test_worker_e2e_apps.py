@@ -9,6 +9,7 @@ the shared one is never written with fixed names) and, for Service Bus, a privat
 - worker_e2e_queue: a v2 app whose HTTP functions put messages (Out[str], `$return` of bytes and of
   func.QueueMessage, Out[List[str]], an HTTP response through binding_arg_name) and whose queue triggers write what
   they got (QueueMessage fields, bytes, an untyped str) to blobs read back over HTTP.
+- worker_e2e_warmup_v1: a v1 warmup function, run by `GET /admin/warmup` as the worker's test calls it.
 - worker_e2e_servicebus_v1: v1 folders (function.json with a trailing comma): HTTP → Service Bus output, a Service
   Bus trigger writing the message's properties as a blob, and HTTP reading that blob back.
 """
@@ -143,3 +144,13 @@ def test_the_worker_style_service_bus_v1_app_relays_through_a_queue(tmp_path: Pa
             assert msg["message_id"] and msg["enqueued_time_utc"]
             assert triggered.headers["content-type"].startswith("application/json")
             assert host.terminate() == 0
+
+
+def test_the_worker_style_v1_warmup_function_runs_on_admin_warmup(tmp_path: Path) -> None:
+    root = copy_app("worker_e2e_warmup_v1", tmp_path)
+    with HostProcess(root, env={"FUNCHOST_MASTER_KEY": MASTER, "AzureWebJobsStorage": ""}) as host:
+        host.wait_ready()
+        answer = httpx.get(f"{host.base_url}/admin/warmup", headers={"x-functions-key": MASTER}, timeout=10)
+        assert answer.status_code == 200
+        assert host.terminate() == 0
+        assert host.output().count("Function App instance is warm") == 1

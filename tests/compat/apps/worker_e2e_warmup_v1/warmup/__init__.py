@@ -1,0 +1,5 @@
+import logging
+
+
+def main(warmupContext) -> None:
+    logging.info('Function App instance is warm')
