@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -94,16 +95,21 @@ def rabbit_returns(job: str, done: func.Out[str]):
 
 
 @pytest.fixture
-def loaded(tmp_path: Path) -> LoadedApp:
+def loaded(tmp_path: Path) -> Iterator[LoadedApp]:
     host = {"version": "2.0", "functionTimeout": "00:00:01"}
-    return load_app(
-        write_app(
-            tmp_path / "inv",
-            APP,
-            host_json=host,
-            settings={"AzureWebJobsStorage": "x=y", "RMQ": "amqp://guest:guest@127.0.0.1:5672/"},
+    saved = dict(os.environ)  # load_app applies local.settings.json to the environment, as the host does
+    try:
+        yield load_app(
+            write_app(
+                tmp_path / "inv",
+                APP,
+                host_json=host,
+                settings={"AzureWebJobsStorage": "x=y", "RMQ": "amqp://guest:guest@127.0.0.1:5672/"},
+            )
         )
-    )
+    finally:  # a later test's host must not inherit AzureWebJobsStorage=x=y
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture
