@@ -25,6 +25,7 @@ from typing import Any
 from funchost.bindings.context import InvocationContext, Out, RetryContext
 from funchost.bindings.http_response import HttpOutputError, to_http_response
 from funchost.bindings.implicit_output import has_implicit_output, spread_returned
+from funchost.bindings.trace_context import invocation_trace
 from funchost.deadlines import Deadlines, deadlines
 from funchost.eager import resume
 from funchost.errors import FunctionTimeoutError, InvocationError
@@ -311,7 +312,8 @@ class FunctionInvoker:
             elif name in inputs:
                 args[name] = inputs[name]
             elif name == CONTEXT_PARAMETER and self._wants_context:
-                args[name] = InvocationContext(invocation_id, self.name, self._directory, retry)
+                trace = invocation_trace(getattr(inputs.get(self.spec.trigger.name), "headers", None))
+                args[name] = InvocationContext(invocation_id, self.name, self._directory, retry, trace)
         return args
 
     async def _call_sync(self, args: Mapping[str, Any]) -> Any:

@@ -80,6 +80,19 @@ class TraceContext(_abc.TraceContext):
     def attributes(self) -> dict[str, str]:
         return {}
 
+    # The worker's older spellings, still read by apps written against it (its e2e `return_context` among them).
+    @property
+    def Traceparent(self) -> str:
+        return self._trace_parent
+
+    @property
+    def Tracestate(self) -> str:
+        return self._trace_state
+
+    @property
+    def Attributes(self) -> dict[str, str]:
+        return {}
+
 
 class InvocationContext(_abc.Context):
     """The `context` argument: invocation id, function name and directory, trace and retry context."""

@@ -30,6 +30,7 @@ HttpResponseData = tuple[int, Sequence[tuple[bytes, bytes]], bytes]
 
 # What the Functions host answers when an HTTP function sets no response (FunctionInvocationMiddleware: OkResult).
 EMPTY_OK: HttpResponseData = (200, (), b"")
+NO_CONTENT: HttpResponseData = (204, (), b"")
 
 
 def to_http_response(value: object) -> HttpResponseData:

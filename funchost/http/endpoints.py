@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from funchost.bindings.binding_data import http_binding_data
 from funchost.bindings.http_request import to_http_request
-from funchost.bindings.http_response import EMPTY_OK, HttpOutputError, HttpResponseData, to_http_response
+from funchost.bindings.http_response import EMPTY_OK, NO_CONTENT, HttpOutputError, HttpResponseData, to_http_response
 from funchost.errors import InvocationError
 from funchost.http.lifespan import AppLifespan
 from funchost.http.limits import BodyLimit, bodyless, read_body_or_reply
@@ -71,7 +71,7 @@ class FunctionEndpoint:
 
     def _response(self, outputs: Mapping[str, Any]) -> HttpResponseData:
         if self.http_output is None:
-            return EMPTY_OK
+            return NO_CONTENT  # no http output binding at all: 204, as the Functions host answers since 2.x
         value = outputs.get(self.http_output)
         if value is None and self.http_output != "$return":
             return EMPTY_OK  # an Out[HttpResponse] that was never set: the host answers 200 with no body

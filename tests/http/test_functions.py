@@ -203,3 +203,34 @@ async def test_route_prefix_from_host_json(build_app: BuildApp) -> None:
     async with serve(built.app) as client:
         assert (await client.get("/text")).text == "just text"
         assert (await client.get("/api/text")).status_code == 404
+
+
+NO_OUTPUT = """
+import json
+import azure.functions as func
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.function_name(name="no_output")
+@app.generic_trigger(arg_name="req", type="httpTrigger", route="no_output")
+def no_output(req: func.HttpRequest) -> None:
+    pass
+
+
+@app.route(route="trace")
+def trace(req: func.HttpRequest, context: func.Context) -> str:
+    return json.dumps([context.trace_context.Traceparent, context.trace_context.trace_state])
+"""
+
+
+async def test_no_http_output_answers_204_and_the_trace_context_is_the_requests_child(build_app: BuildApp) -> None:
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    async with serve(build_app(NO_OUTPUT).app) as client:
+        no_output = await client.get("/api/no_output")
+        child = await client.get("/api/trace", headers={"traceparent": parent, "tracestate": "a=1"})
+        root = await client.get("/api/trace")
+    assert (no_output.status_code, no_output.content) == (204, b"")  # Functions 2.x+: no HTTP output binding
+    traceparent, state = child.json()
+    assert traceparent.startswith("00-0af7651916cd43dd8448eb211c80319c-") and state == "a=1"
+    assert root.json()[0].startswith("00-") and "0af7651916cd43dd8448eb211c80319c" not in root.json()[0]
