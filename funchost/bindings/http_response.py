@@ -14,6 +14,7 @@ from azure.functions import _abc as func_abc
 from azure.functions import _http as func_base_http
 from werkzeug.datastructures import Headers
 
+from funchost.bindings.http_cookies import azure_set_cookies
 from funchost.errors import FunchostError
 
 TEXT_PLAIN = b"text/plain; charset=utf-8"
@@ -54,14 +55,23 @@ def _from_http_response(response: func_abc.HttpResponse) -> HttpResponseData:
         raise HttpOutputError(f"HTTP status code {status} is not between 100 and 599")
     headers: list[tuple[bytes, bytes]] = []
     has_type = False
+    cookies: list[str] = []
     source = response.headers
     if source:  # most responses set no header of their own
         for name, value in source if isinstance(source, Headers) else source.items():
             lowered = name.lower()
             if lowered in _SKIPPED_RESPONSE_HEADERS:
                 continue  # recomputed from the body
+            if lowered == "set-cookie":
+                cookies.append(str(value))
+                continue
             has_type = has_type or lowered == "content-type"
             headers.append((_header_bytes(name), _header_bytes(str(value))))
+        if cookies:
+            try:
+                headers += [(b"set-cookie", _header_bytes(cookie)) for cookie in azure_set_cookies(cookies)]
+            except ValueError as exc:
+                raise HttpOutputError(str(exc)) from None
     if not has_type:
         headers.append((b"content-type", _content_type(response.mimetype, response.charset)))
     body = response.get_body()
