@@ -200,8 +200,12 @@ class FunctionInvoker:
         except InvocationError:
             raise
         except Exception as exc:
-            self._function_log.exception(
-                "Executed '%s' (Failed, Id=%s): %s", self.name, invocation_id_text(invocation), exc
+            self._function_log.exception(  # the host's wording: "Result: Failure / Exception: <type>: <message>"
+                "Executed '%s' (Failed, Id=%s)\nResult: Failure\nException: %s: %s",
+                self.name,
+                invocation_id_text(invocation),
+                type(exc).__name__,
+                exc,
             )
             raise InvocationError(f"Function '{self.name}' failed: {type(exc).__name__}: {exc}") from exc
         finally:

@@ -178,10 +178,13 @@ async def test_a_waiting_invocation_is_in_flight_and_one_that_never_waits_is_cou
         assert f'funchost_invocation_duration_seconds_count{{function="{name}"}} 1.0' in text
 
 
-async def test_failure_chains_the_user_error_and_is_counted(invokers: dict[str, FunctionInvoker]) -> None:
-    with pytest.raises(InvocationError) as info:
+async def test_failure_chains_the_user_error_and_is_counted(
+    invokers: dict[str, FunctionInvoker], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR), pytest.raises(InvocationError) as info:
         await invokers["boom"].invoke({"req": None})
     assert isinstance(info.value.__cause__, ValueError)
+    assert "Result: Failure\nException: ValueError: boom" in caplog.text  # the host's wording
     text = invokers["boom"]._metrics.render().decode()
     assert 'funchost_invocations_total{function="boom",outcome="failure"} 1.0' in text
     assert 'funchost_invocations_total{function="slow",outcome="timeout"} 0.0' in text
