@@ -21,7 +21,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.cookies import CookieError, Morsel, SimpleCookie
 
 logger = logging.getLogger("funchost.http")
-_SAME_SITE = {"lax": "lax", "strict": "strict", "none": "none"}
+_SAME_SITE = frozenset({"lax", "strict", "none"})  # RpcHttpCookie.SameSite Lax / Strict / ExplicitNone
 
 
 def azure_set_cookies(headers: Iterable[str]) -> list[str]:
@@ -58,8 +58,8 @@ def _written(name: str, morsel: Morsel[str]) -> str:
     parts += [f"domain={morsel['domain']}", f"path={morsel['path']}"]
     if morsel["secure"]:
         parts.append("secure")
-    same_site = _SAME_SITE.get(str(morsel["samesite"]).lower())
-    if same_site:
+    same_site = str(morsel["samesite"]).lower()
+    if same_site in _SAME_SITE:
         parts.append(f"samesite={same_site}")
     if morsel["httponly"]:
         parts.append("httponly")
